@@ -1,0 +1,56 @@
+// vmfleet command dispatcher: `vmfleet crds` and `vmfleet generate` (the files generated from src/). Later commands
+// (`run`, `plan`) are added here as they land.
+import { parseArgs } from 'node:util';
+import { crdFiles, generatedFiles } from './generated-files.ts';
+import { driftedFiles, writeGeneratedFiles } from './write-generated.ts';
+
+const USAGE = `usage: vmfleet <command> [flags]
+
+commands:
+  crds [--root DIR] [--check]       write the CRDs to DIR/crds/ (default: the current directory)
+  generate [--root DIR] [--check]   write every generated file (CRDs, default Region, README API reference)
+
+With --check nothing is written; the exit code is 1 when a file differs from the generator.
+`;
+
+export type Io = { stdout: (s: string) => void; stderr: (s: string) => void };
+
+function runGenerator(argv: string[], which: 'crds' | 'generate', io: Io): number {
+  const { values } = parseArgs({
+    args: argv,
+    options: { root: { type: 'string', default: '.' }, check: { type: 'boolean', default: false } },
+    strict: true,
+  });
+  const root = values.root;
+  const files = which === 'crds' ? crdFiles() : generatedFiles();
+  if (values.check) {
+    const drifted = driftedFiles(root, files);
+    for (const path of drifted) io.stderr(`out of date: ${path} (run: npx vmfleet ${which})\n`);
+    return drifted.length === 0 ? 0 : 1;
+  }
+  for (const path of writeGeneratedFiles(root, files)) io.stdout(`wrote ${path}\n`);
+  return 0;
+}
+
+export function main(argv: string[], io: Io): number {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'crds':
+      case 'generate':
+        return runGenerator(rest, command, io);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.stdout(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        io.stderr(`vmfleet: unknown command "${command}"\n${USAGE}`);
+        return 2;
+    }
+  } catch (error) {
+    io.stderr(`vmfleet ${command}: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 2;
+  }
+}
