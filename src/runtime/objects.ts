@@ -126,7 +126,16 @@ export function deepFreeze<T>(value: T): DeepReadonly<T> {
   return value as DeepReadonly<T>;
 }
 
+/** Undoes `DeepReadonly`: the type of a deep copy of a cached object. */
+export type DeepMutable<T> = T extends (...args: never[]) => unknown
+  ? T
+  : T extends readonly (infer E)[]
+    ? DeepMutable<E>[]
+    : T extends object
+      ? { -readonly [K in keyof T]: DeepMutable<T[K]> }
+      : T;
+
 /** A mutable deep copy of a cached object, for building a modified version of it. */
-export function cloneObject<T>(value: DeepReadonly<T> | T): T {
-  return structuredClone(value) as T;
+export function cloneObject<T>(value: T): DeepMutable<T> {
+  return structuredClone(value) as DeepMutable<T>;
 }
