@@ -1,0 +1,61 @@
+// The cloud layer: the CloudProvider boundary, the simulated cloud (the default provider), the
+// unavailable-offerings cache, and the pure computations the engine and the Region controller need.
+export type {
+  AllocationFailure,
+  AllocationRequest,
+  AllocationResult,
+  AllocationSuccess,
+  CloudProvider,
+  EvictionNotice,
+  EvictionReason,
+  EvictionRequest,
+  PoolsRequest,
+} from './provider.ts';
+export type { AllocationErrorCode, FailedOffering, QuotaExceeded } from './errors.ts';
+export { SimulatedCloud, type SimulatedCloudOptions } from './simulated/provider.ts';
+export { checkAllocation, simulatedProviderID } from './simulated/allocation.ts';
+export { findEvictions, newestFirst, randomEvictionTime } from './simulated/evictions.ts';
+export { activeFault } from './simulated/faults.ts';
+export { DEFAULT_RESERVATION_HORIZON_MS } from './simulated/reservations.ts';
+export {
+  UNAVAILABLE_TTL_MS,
+  UnavailableOfferingsByRegion,
+  UnavailableOfferingsCache,
+  blockScope,
+  type BlockScope,
+} from './unavailable-offerings.ts';
+export {
+  compareText,
+  computePools,
+  computePoolsFromLedger,
+  type Pool,
+  type QuotaState,
+  type RegionPools,
+} from './pools.ts';
+export { computeRegionUsage, type RegionUsage } from './region-usage.ts';
+export { poolCapacity, zoneCapacity, type PoolCapacity } from './capacity.ts';
+export {
+  holdsCapacity,
+  holdsQuota,
+  instanceKey,
+  ledgerEntryOf,
+  ledgerOf,
+  placementOf,
+  type LedgerEntry,
+  type Placement,
+} from './ledger.ts';
+export {
+  REGIONAL_QUOTA,
+  SPOT_QUOTA,
+  familyQuotaName,
+  familyOfQuota,
+  quotaLimit,
+  quotaNamesFor,
+  type QuotaName,
+} from './quota.ts';
+export { billedPrice, effectiveMaxPrice, poolPrice } from './prices.ts';
+export { parseDuration, tryParseDuration } from './duration.ts';
+export { hash32, mulberry32, unitHash } from './random.ts';
+export { KeyedMutex } from './keyed-mutex.ts';
+export type { DeepReadonly } from './readonly.ts';
+export { toEngineRegion, toEngineUnavailable } from './engine-input.ts';

@@ -1,0 +1,135 @@
+// The simulated cloud: the default CloudProvider (DESIGN §5). Deterministic given its inputs: the Region
+// (catalogue, capacity, quotas, faults, seed), the Instances (the ledger) and the `now` of each request.
+//
+// Its only state is the reservation overlay per region (./reservations.ts), which makes allocation safe
+// against a lagging Instance cache. Allocation is serialised per region by an async mutex, so a check and
+// its reservation are never interleaved with another allocation in the same region.
+import type { Instance, Region } from '../../api/index.ts';
+import { parseDuration } from '../duration.ts';
+import { KeyedMutex } from '../keyed-mutex.ts';
+import { instanceKey, ledgerOf, placementOf } from '../ledger.ts';
+import { computePoolsFromLedger, type RegionPools } from '../pools.ts';
+import { billedPrice } from '../prices.ts';
+import type {
+  AllocationRequest,
+  AllocationResult,
+  CloudProvider,
+  EvictionNotice,
+  EvictionRequest,
+  PoolsRequest,
+} from '../provider.ts';
+import type { DeepReadonly } from '../readonly.ts';
+import { checkAllocation, simulatedProviderID } from './allocation.ts';
+import { findEvictions } from './evictions.ts';
+import { DEFAULT_RESERVATION_HORIZON_MS, ReservationOverlay } from './reservations.ts';
+
+export interface SimulatedCloudOptions {
+  /** How long an accepted allocation is counted while lists do not show it (default 10 min). */
+  reservationHorizonMs?: number;
+}
+
+type Listed = ReadonlyMap<string, DeepReadonly<Instance>>;
+
+export class SimulatedCloud implements CloudProvider {
+  private readonly locks = new KeyedMutex();
+  private readonly overlays = new Map<string, ReservationOverlay>();
+  private readonly horizonMs: number;
+
+  constructor(options: SimulatedCloudOptions = {}) {
+    this.horizonMs = options.reservationHorizonMs ?? DEFAULT_RESERVATION_HORIZON_MS;
+  }
+
+  /** Takes the region's lock itself: do not call it from inside `withRegionLock` for the same region. */
+  allocate(request: AllocationRequest): Promise<AllocationResult> {
+    return this.withRegionLock(request.region.metadata.name, () => this.allocateLocked(request));
+  }
+
+  /**
+   * Runs `work` under the region's allocation lock, for callers that must make several decisions about a
+   * region atomically with respect to allocations. Not reentrant.
+   */
+  withRegionLock<T>(regionName: string, work: () => T | Promise<T>): Promise<T> {
+    return this.locks.run(regionName, work);
+  }
+
+  release(instance: DeepReadonly<Instance>): Promise<void> {
+    this.overlays.get(instance.spec.region)?.release(instance);
+    return Promise.resolve();
+  }
+
+  provisioningDelayMs(region: DeepReadonly<Region>): number {
+    return parseDuration(region.spec.simulation.provisioningDelay);
+  }
+
+  evictions(request: EvictionRequest): Promise<EvictionNotice[]> {
+    return Promise.resolve(findEvictions(request));
+  }
+
+  /** Pools as the engine sees them, counting the allocations accepted but not yet in the list. */
+  pools(request: PoolsRequest): Promise<RegionPools> {
+    const listed = byKey(request.instances);
+    const overlay = this.overlays.get(request.region.metadata.name);
+    overlay?.prune(listed, request.now);
+    const ledger = [...ledgerOf(request.instances), ...(overlay?.unsettled(listed) ?? [])];
+    return Promise.resolve(computePoolsFromLedger(request.region.spec, ledger));
+  }
+
+  /** Reservations held for a region (for tests and diagnostics). */
+  reservationCount(regionName: string): number {
+    return this.overlays.get(regionName)?.size ?? 0;
+  }
+
+  private allocateLocked(request: AllocationRequest): AllocationResult {
+    const { instance, region, now } = request;
+    const overlay = this.overlayFor(region.metadata.name);
+    const listed = byKey(request.allInstancesInRegion);
+    overlay.prune(listed, now);
+
+    const phase = instance.status?.phase;
+    if (phase === 'Provisioning' || phase === 'Running') return this.alreadyAllocated(instance, region);
+    if (phase === 'Deallocated') overlay.release(instance);
+    const earlier = overlay.find(instance);
+    if (earlier) return earlier;
+
+    const self = instanceKey(instance);
+    const ledger = [
+      ...ledgerOf(request.allInstancesInRegion).filter((entry) => entry.key !== self),
+      ...overlay.unsettled(listed, self),
+    ];
+    const result = checkAllocation({
+      instance,
+      spec: region.spec,
+      location: region.metadata.name,
+      ledger,
+      now,
+    });
+    if (result.ok) overlay.reserve(instance, placementOf(instance), result, now);
+    return result;
+  }
+
+  /** The caller's own Instance says the VM exists: answer as before, without taking capacity again. */
+  private alreadyAllocated(instance: DeepReadonly<Instance>, region: DeepReadonly<Region>): AllocationResult {
+    const size = region.spec.vmSizes.find((s) => s.name === instance.spec.vmSize);
+    const pricePerHour =
+      instance.status?.pricePerHour ??
+      (size ? billedPrice(size, instance.spec.zone, instance.spec.priority) : 0);
+    return {
+      ok: true,
+      pricePerHour,
+      providerID: instance.status?.providerID ?? simulatedProviderID(instance),
+    };
+  }
+
+  private overlayFor(regionName: string): ReservationOverlay {
+    let overlay = this.overlays.get(regionName);
+    if (!overlay) {
+      overlay = new ReservationOverlay(this.horizonMs);
+      this.overlays.set(regionName, overlay);
+    }
+    return overlay;
+  }
+}
+
+function byKey(instances: readonly DeepReadonly<Instance>[]): Listed {
+  return new Map(instances.map((i) => [instanceKey(i), i]));
+}

@@ -1,0 +1,103 @@
+// The reservation overlay: allocations the simulated cloud accepted that the caller's Instance list may
+// not show yet.
+//
+// Why: the Instances are the ledger, but the list a controller passes comes from a watch cache that lags
+// its own writes. After allocate() says yes, the Instance stays Pending in that cache until the status
+// write (phase Provisioning) comes back through the watch; a second allocate() in that window would not
+// see the first VM and could oversubscribe the pool. So every accepted allocation is also kept here, and
+// counted for any request whose list does not show that Instance settled (in a phase other than Pending).
+//
+// Why entries are not dropped as soon as one list shows the Instance settled: callers' lists differ in
+// freshness (two controllers, two caches, or a list captured before waiting for the region lock). Dropping
+// on the first sighting would let an older list, which still shows the Instance Pending or not at all, miss
+// it. Instead each request decides for itself, and an entry ends when
+//   - the Instance is released (the finalizer path, or a Deallocated VM allocated afresh), or
+//   - a list shows an Instance of the same name with a different uid (the reserved one was deleted), or
+//   - the horizon passes (default 10 min): by then every cache must show the status write. This only
+//     bounds a leak (an Instance deleted without its finalizer running); lists older than the horizon are
+//     outside the contract.
+import type { Instance } from '../../api/index.ts';
+import { instanceKey, type LedgerEntry, type Placement } from '../ledger.ts';
+import type { AllocationSuccess } from '../provider.ts';
+import type { DeepReadonly } from '../readonly.ts';
+
+export const DEFAULT_RESERVATION_HORIZON_MS = 10 * 60_000;
+
+interface Reservation {
+  placement: Placement;
+  uid: string | undefined;
+  reservedAtMs: number;
+  result: AllocationSuccess;
+}
+
+export class ReservationOverlay {
+  private readonly reservations = new Map<string, Reservation>();
+  private readonly horizonMs: number;
+
+  constructor(horizonMs = DEFAULT_RESERVATION_HORIZON_MS) {
+    this.horizonMs = horizonMs;
+  }
+
+  get size(): number {
+    return this.reservations.size;
+  }
+
+  /** The answer already given to this Instance (same name and, when both are known, same uid). */
+  find(instance: DeepReadonly<Instance>): AllocationSuccess | undefined {
+    const reservation = this.reservations.get(instanceKey(instance));
+    if (!reservation || !sameIncarnation(reservation.uid, instance.metadata.uid)) return undefined;
+    return reservation.result;
+  }
+
+  reserve(
+    instance: DeepReadonly<Instance>,
+    placement: Placement,
+    result: AllocationSuccess,
+    now: Date,
+  ): void {
+    this.reservations.set(instanceKey(instance), {
+      placement,
+      uid: instance.metadata.uid,
+      reservedAtMs: now.getTime(),
+      result,
+    });
+  }
+
+  release(instance: DeepReadonly<Instance>): void {
+    this.reservations.delete(instanceKey(instance));
+  }
+
+  /** Drops reservations past the horizon and those whose Instance the list shows re-created. */
+  prune(list: ReadonlyMap<string, DeepReadonly<Instance>>, now: Date): void {
+    const oldestKept = now.getTime() - this.horizonMs;
+    for (const [key, reservation] of this.reservations) {
+      const listed = list.get(key);
+      const recreated = listed !== undefined && !sameIncarnation(reservation.uid, listed.metadata.uid);
+      if (reservation.reservedAtMs < oldestKept || recreated) this.reservations.delete(key);
+    }
+  }
+
+  /**
+   * Ledger entries for the reservations this list does not show settled; `exceptKey` (the Instance being
+   * allocated) is left out.
+   */
+  unsettled(list: ReadonlyMap<string, DeepReadonly<Instance>>, exceptKey?: string): LedgerEntry[] {
+    const entries: LedgerEntry[] = [];
+    for (const [key, reservation] of this.reservations) {
+      if (key === exceptKey) continue;
+      const phase = list.get(key)?.status?.phase;
+      if (phase !== undefined && phase !== 'Pending') continue;
+      entries.push({
+        key,
+        ...reservation.placement,
+        holdsCapacity: true,
+        holdsQuota: true,
+      });
+    }
+    return entries;
+  }
+}
+
+function sameIncarnation(a: string | undefined, b: string | undefined): boolean {
+  return a === undefined || b === undefined || a === b;
+}

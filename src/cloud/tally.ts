@@ -1,0 +1,56 @@
+// Usage counted from the ledger: VMs holding capacity per pool, and vCPUs per quota.
+import type { Priority, RegionSpec, RegionVmSize } from '../api/index.ts';
+import type { LedgerEntry } from './ledger.ts';
+import { quotaNamesFor, type QuotaName } from './quota.ts';
+import type { DeepReadonly } from './readonly.ts';
+
+export function poolKey(vmSize: string, zone: string, priority: Priority): string {
+  return `${vmSize}\u0000${zone}\u0000${priority}`;
+}
+
+export class UsageTally {
+  private readonly capacityByPool = new Map<string, number>();
+  private readonly quotaByName = new Map<QuotaName, number>();
+
+  /**
+   * Entries whose size the Region no longer offers still hold their pool's capacity, but add no vCPUs to
+   * any quota (their vCPU count is unknown): removing a size from a Region is an operator's edit, not a
+   * state a real cloud can reach.
+   */
+  constructor(spec: DeepReadonly<RegionSpec>, entries: Iterable<LedgerEntry>) {
+    const sizes = new Map(spec.vmSizes.map((s) => [s.name, s]));
+    for (const entry of entries) {
+      if (entry.holdsCapacity) this.addCapacity(entry.vmSize, entry.zone, entry.priority, 1);
+      const size = sizes.get(entry.vmSize);
+      if (entry.holdsQuota && size) this.addQuota(size, entry.priority, 1);
+    }
+  }
+
+  /** VMs holding capacity in exactly this pool (zone "" = the regional VMs only). */
+  capacityUsed(vmSize: string, zone: string, priority: Priority): number {
+    return this.capacityByPool.get(poolKey(vmSize, zone, priority)) ?? 0;
+  }
+
+  quotaUsed(name: QuotaName): number {
+    return this.quotaByName.get(name) ?? 0;
+  }
+
+  /** Every quota name with non-zero usage, sorted. */
+  quotaNamesInUse(): QuotaName[] {
+    return [...this.quotaByName.entries()]
+      .filter(([, used]) => used > 0)
+      .map(([name]) => name)
+      .sort();
+  }
+
+  private addCapacity(vmSize: string, zone: string, priority: Priority, count: number): void {
+    const key = poolKey(vmSize, zone, priority);
+    this.capacityByPool.set(key, (this.capacityByPool.get(key) ?? 0) + count);
+  }
+
+  private addQuota(size: DeepReadonly<RegionVmSize>, priority: Priority, count: number): void {
+    for (const name of quotaNamesFor(size, priority)) {
+      this.quotaByName.set(name, (this.quotaByName.get(name) ?? 0) + count * size.vCPUs);
+    }
+  }
+}
