@@ -55,7 +55,8 @@ export class ModelBuilder {
 
   addRow(name: string, terms: readonly LinearTerm[], lower: number, upper: number): void {
     const merged = mergeTerms(terms);
-    if (merged.length === 0) return;
+    // An empty row is dropped only when 0 satisfies it; otherwise it must stay to make the model infeasible.
+    if (merged.length === 0 && lower <= 0 && upper >= 0) return;
     this.rowList.push({ name, terms: merged, lower, upper });
   }
 

@@ -1,14 +1,23 @@
 // HiGHS (compiled to wasm) as an independent referee: a LinearModel is written as CPLEX LP text and its
 // lexicographic objectives are solved one stage at a time, each optimum fixed as a constraint for the next.
-import loadHighs from 'highs';
+// The package's types read as CommonJS (so TypeScript puts the loader at `.default.default`) while Node loads
+// its ES module build (loader at `.default`); the loader is therefore picked at run time and typed by hand.
+import * as highsModule from 'highs';
+import type { Highs } from 'highs';
 import type { LinearModel, LinearTerm } from '../../../../src/engine/solver/model.ts';
 
-type Highs = Awaited<ReturnType<typeof loadHighs>>;
+type Loader = () => Promise<Highs>;
+
+function loader(): Loader {
+  const candidate: unknown = highsModule.default;
+  if (typeof candidate === 'function') return candidate as Loader;
+  return (candidate as { default: Loader }).default;
+}
 
 let instance: Highs | undefined;
 
 export async function highs(): Promise<Highs> {
-  instance ??= await loadHighs();
+  instance ??= await loader()();
   return instance;
 }
 

@@ -1,0 +1,438 @@
+// Placement: how many new VMs each candidate pool gets, decided exactly.
+//
+// Why not a greedy per-VM loop. Placing VMs one at a time ("fewest instances first, then cheapest pool")
+// is suboptimal as soon as constraints interact: a zone's cheap pool may be worth saving for the balance
+// remainder, a vCPU quota shared by all zones makes a big cheap size crowd out two small ones, a strict
+// balance level can only be reached by a count a greedy never tries. So the engine writes the whole decision
+// as one small integer program over aggregates — one integer column per pool (x_p = new VMs in pool p), never
+// one per VM — and solves it exactly with the lexicographic branch and bound in ./solver/.
+//
+// The model (one priority P per target with units to add, m_p = 1 per VM or the size's vCPUs with VCpu):
+//   0 ≤ x_p ≤ free_p                                   capacity (blocked / ineligible pools have free 0)
+//   Σ_{p∈P} x_p ≤ need_P       or  y_P ≤ Σ_{p∈P} vCPU_p x_p, 0 ≤ y_P ≤ need_P (VCpu: cover up to the target)
+//   Σ vCPU_p x_p ≤ headroom_q                          for each quota q: regional (both priorities),
+//                                                      Spot (Spot pools), family F (Regular pools of F)
+//   Σ_p x_p ≤ maxInstances − held                      the group's instance limit
+//   L ≤ cur_z + Σ_{p∈z} x_p ≤ L + 1  for every zone    strict zone balance only (L integer)
+// and the objectives, minimised in this order (each only breaks the ties of the ones before):
+//   1. −placed_P for each target in order (Regular first): place as much as possible;
+//   2. VCpu with several zones only: Σ vCPU_p x_p, the tightest cover, so zone rules see a fixed total;
+//   3. the zone rule: Balanced = leximin of the final zone totals (maximise the smallest, then the sum of
+//      the two smallest, …; each "sum of the k smallest" is k·t_k − Σ_z u_kz with u_kz ≥ t_k − n_z, u ≥ 0),
+//      which for independent zones is exactly "fewest instances first" and makes skew ≤ 1 whenever any
+//      balanced placement exists; Prioritized / SingleZone = maximise what lands in each zone group in rank
+//      order;
+//   4. the size rule of each target: Prioritized Σ rank·x, CapacityOptimized / PriceCapacityOptimized
+//      Σ position·x over the strategy's pool order (LowestPrice needs no level of its own);
+//   5. total price Σ price_p x_p in integer micro-dollars;
+//   6. the name order Σ position·x over pools sorted by priority, zone name, size name.
+//
+// Optimality. For LowestPrice (and Prioritized, whose price level follows its rank level) the plan is a
+// lexicographic optimum of this model, so its cost is the minimum over every placement that places as much
+// as possible and satisfies the same capacity, quota, instance-limit and zone rules — exactly the MIP a
+// general solver is given in the tests. Exactness holds because (a) every objective is integer-valued at
+// integer points (counts, vCPUs, ranks, positions, micro-dollars; the leximin sums are integers at their LP
+// optimum because their breakpoints are the integer zone totals), so branch and bound may prune on rounded
+// bounds, and (b) all columns have finite bounds, so the LP relaxation is never unbounded. When no quota row
+// binds, the remaining constraint matrix is a network matrix (each pool column appears in its target's row
+// and its zone's rows) whose LP vertices are integral, so branch and bound usually stops at the root.
+import { solveIntegerProgram } from './solver/branchAndBound.ts';
+import { ModelBuilder, type LinearTerm } from './solver/model.ts';
+import type { CandidatePool } from './pools.ts';
+import { compareNames } from './sizes.ts';
+import type { AllocationStrategy, CapacityUnit, Priority, QuotaHeadroom, ZonePolicy } from './types.ts';
+
+export interface Need {
+  readonly priority: Priority;
+  /** Capacity units to add (VMs, or vCPUs with VCpu). */
+  readonly units: number;
+  readonly strategy: AllocationStrategy;
+}
+
+export interface Relaxation {
+  readonly quota: boolean;
+  readonly zoneBalance: boolean;
+  readonly faultDomains: boolean;
+  readonly instanceLimit: boolean;
+}
+
+export const NO_RELAXATION: Relaxation = {
+  quota: false,
+  zoneBalance: false,
+  faultDomains: false,
+  instanceLimit: false,
+};
+
+export interface PlacementRequest {
+  /** Candidate pools in canonical order (priority → zone → size); ineligible ones are skipped. */
+  readonly pools: readonly CandidatePool[];
+  /** In target order: the first target's count is maximised first. */
+  readonly needs: readonly Need[];
+  readonly unit: CapacityUnit;
+  readonly zones: readonly string[];
+  /** Undefined when there is no zone decision to make (regional, or one zone). */
+  readonly zonePolicy: ZonePolicy | undefined;
+  /** The zone measure now: instances per zone (VM), or vCPUs per zone (VCpu). */
+  readonly zoneCurrent: ReadonlyMap<string, number>;
+  readonly quota: QuotaHeadroom;
+  readonly instanceRoom: number;
+  /** Count: only how much fits (diagnosis). CountAndCost: plus price (zone ranking). All: every rule. */
+  readonly levels: 'Count' | 'CountAndCost' | 'All';
+  readonly relax: Relaxation;
+  /** Place in this zone only (the SingleZone ranking asks each zone what it could hold on its own). */
+  readonly onlyZone?: string | undefined;
+}
+
+export interface PlacementResult {
+  readonly feasible: boolean;
+  /** New VMs per pool, parallel to `request.pools`. */
+  readonly counts: readonly number[];
+  /** Units placed per priority. */
+  readonly placed: ReadonlyMap<Priority, number>;
+  readonly costMicros: number;
+  readonly proven: boolean;
+}
+
+interface PoolColumn {
+  readonly pool: CandidatePool;
+  readonly poolIndex: number;
+  readonly column: number;
+  /** Contribution of one VM to the zone measure and to the capacity units. */
+  readonly measure: number;
+  readonly upper: number;
+}
+
+export function usableCapacity(pool: CandidatePool, relax: Relaxation): number {
+  if (pool.free > 0) return pool.free;
+  if (
+    relax.faultDomains &&
+    pool.ineligible.length > 0 &&
+    pool.ineligible.every((r) => r.kind === 'FaultDomains')
+  ) {
+    return pool.capacity;
+  }
+  return 0;
+}
+
+export function place(request: PlacementRequest): PlacementResult {
+  const builder = new ModelBuilder();
+  const columns = addPoolColumns(builder, request);
+  addTargetRows(builder, request, columns);
+  addLimitRows(builder, request, columns);
+  if (!request.relax.quota) addQuotaRows(builder, request, columns);
+  const strict =
+    request.zonePolicy?.kind === 'Balanced' && request.zonePolicy.strict && !request.relax.zoneBalance;
+  if (strict && request.unit === 'VM') addStrictBalanceRows(builder, request, columns);
+  addObjectives(builder, request, columns, strict);
+  const result = solveIntegerProgram(builder.build());
+  const counts = request.pools.map(() => 0);
+  const placed = new Map<Priority, number>(request.needs.map((need) => [need.priority, 0]));
+  if (result.status !== 'Optimal') {
+    return { feasible: false, counts, placed, costMicros: 0, proven: result.proven };
+  }
+  let costMicros = 0;
+  for (const entry of columns) {
+    const count = Math.round(result.values[entry.column] ?? 0);
+    counts[entry.poolIndex] = count;
+    placed.set(entry.pool.priority, (placed.get(entry.pool.priority) ?? 0) + count * entry.measure);
+    costMicros += count * entry.pool.priceMicros;
+  }
+  return { feasible: true, counts, placed, costMicros, proven: result.proven };
+}
+
+function measureOf(pool: CandidatePool, unit: CapacityUnit): number {
+  return unit === 'VCpu' ? pool.size.vCPUs : 1;
+}
+
+function quotaCap(pool: CandidatePool, quota: QuotaHeadroom): number {
+  const caps: (number | undefined)[] = [quota.regionalVCpus];
+  if (pool.priority === 'Spot') caps.push(quota.spotVCpus);
+  else caps.push(quota.familyVCpus?.[pool.size.family]);
+  let cap = Number.POSITIVE_INFINITY;
+  for (const headroom of caps) {
+    if (headroom !== undefined) cap = Math.min(cap, Math.floor(Math.max(0, headroom) / pool.size.vCPUs));
+  }
+  return cap;
+}
+
+function addPoolColumns(builder: ModelBuilder, request: PlacementRequest): PoolColumn[] {
+  const needs = new Map(request.needs.map((need) => [need.priority, need.units]));
+  const columns: PoolColumn[] = [];
+  request.pools.forEach((pool, poolIndex) => {
+    const need = needs.get(pool.priority) ?? 0;
+    if (need <= 0) return;
+    if (request.onlyZone !== undefined && pool.zone !== request.onlyZone) return;
+    const measure = measureOf(pool, request.unit);
+    let upper = Math.min(usableCapacity(pool, request.relax), Math.ceil(need / measure));
+    if (!request.relax.instanceLimit) upper = Math.min(upper, Math.max(0, request.instanceRoom));
+    if (!request.relax.quota) upper = Math.min(upper, quotaCap(pool, request.quota));
+    if (upper <= 0) return;
+    const column = builder.addColumn(`${pool.priority}/${pool.zone}/${pool.size.name}`, 0, upper, true);
+    columns.push({ pool, poolIndex, column, measure, upper });
+  });
+  return columns;
+}
+
+function terms(columns: readonly PoolColumn[], weight: (c: PoolColumn) => number): LinearTerm[] {
+  return columns.map((c) => ({ column: c.column, coefficient: weight(c) }));
+}
+
+function addTargetRows(
+  builder: ModelBuilder,
+  request: PlacementRequest,
+  columns: readonly PoolColumn[],
+): void {
+  for (const need of request.needs) {
+    const own = columns.filter((c) => c.pool.priority === need.priority);
+    if (request.unit === 'VM') {
+      builder.addRow(
+        `target/${need.priority}`,
+        terms(own, () => 1),
+        Number.NEGATIVE_INFINITY,
+        need.units,
+      );
+    }
+  }
+}
+
+/** The VCpu cover columns y_P, created lazily so VM models carry none. */
+function coverColumns(
+  builder: ModelBuilder,
+  request: PlacementRequest,
+  columns: readonly PoolColumn[],
+): Map<Priority, number> {
+  const covers = new Map<Priority, number>();
+  for (const need of request.needs) {
+    const own = columns.filter((c) => c.pool.priority === need.priority);
+    const cover = builder.addColumn(`cover/${need.priority}`, 0, Math.max(0, need.units), false);
+    builder.addRow(
+      `cover/${need.priority}`,
+      [{ column: cover, coefficient: 1 }, ...terms(own, (c) => -c.pool.size.vCPUs)],
+      Number.NEGATIVE_INFINITY,
+      0,
+    );
+    covers.set(need.priority, cover);
+  }
+  return covers;
+}
+
+function addLimitRows(
+  builder: ModelBuilder,
+  request: PlacementRequest,
+  columns: readonly PoolColumn[],
+): void {
+  if (request.relax.instanceLimit) return;
+  const most = columns.reduce((sum, c) => sum + c.upper, 0);
+  if (most > request.instanceRoom) {
+    builder.addRow(
+      'instanceLimit',
+      terms(columns, () => 1),
+      Number.NEGATIVE_INFINITY,
+      request.instanceRoom,
+    );
+  }
+}
+
+function addQuotaRows(
+  builder: ModelBuilder,
+  request: PlacementRequest,
+  columns: readonly PoolColumn[],
+): void {
+  const quota = request.quota;
+  const addIfBinding = (name: string, members: readonly PoolColumn[], headroom: number | undefined) => {
+    if (headroom === undefined || members.length === 0) return;
+    const most = members.reduce((sum, c) => sum + c.upper * c.pool.size.vCPUs, 0);
+    if (most <= headroom) return; // cannot bind: leaving it out keeps the LP a network problem
+    builder.addRow(
+      name,
+      terms(members, (c) => c.pool.size.vCPUs),
+      Number.NEGATIVE_INFINITY,
+      headroom,
+    );
+  };
+  addIfBinding('quota/regional', columns, quota.regionalVCpus);
+  addIfBinding(
+    'quota/spot',
+    columns.filter((c) => c.pool.priority === 'Spot'),
+    quota.spotVCpus,
+  );
+  const families = [...new Set(columns.map((c) => c.pool.size.family))].sort(compareNames);
+  for (const family of families) {
+    addIfBinding(
+      `quota/family/${family}`,
+      columns.filter((c) => c.pool.priority === 'Regular' && c.pool.size.family === family),
+      quota.familyVCpus?.[family],
+    );
+  }
+}
+
+function zoneBound(request: PlacementRequest, columns: readonly PoolColumn[]): number {
+  const current = Math.max(0, ...request.zones.map((zone) => request.zoneCurrent.get(zone) ?? 0));
+  return current + columns.reduce((sum, c) => sum + c.upper * c.measure, 0);
+}
+
+/** Strict balance: every zone's final count within [L, L + 1] for one integer L. */
+function addStrictBalanceRows(
+  builder: ModelBuilder,
+  request: PlacementRequest,
+  columns: readonly PoolColumn[],
+): void {
+  const level = builder.addColumn('balance/level', 0, zoneBound(request, columns), true);
+  for (const zone of request.zones) {
+    const own = terms(
+      columns.filter((c) => c.pool.zone === zone),
+      () => 1,
+    );
+    const current = request.zoneCurrent.get(zone) ?? 0;
+    builder.addRow(`balance/${zone}`, [...own, { column: level, coefficient: -1 }], -current, 1 - current);
+  }
+}
+
+function addObjectives(
+  builder: ModelBuilder,
+  request: PlacementRequest,
+  columns: readonly PoolColumn[],
+  strict: boolean,
+): void {
+  const covers = request.unit === 'VCpu' ? coverColumns(builder, request, columns) : undefined;
+  for (const need of request.needs) {
+    const cover = covers?.get(need.priority);
+    if (cover !== undefined)
+      builder.addObjective(`place/${need.priority}`, [{ column: cover, coefficient: -1 }]);
+    else {
+      const own = columns.filter((c) => c.pool.priority === need.priority);
+      builder.addObjective(
+        `place/${need.priority}`,
+        terms(own, () => -1),
+      );
+    }
+  }
+  if (request.levels === 'Count') return;
+  if (request.levels === 'All') {
+    if (request.unit === 'VCpu' && request.zonePolicy) {
+      builder.addObjective(
+        'tightestCover',
+        terms(columns, (c) => c.pool.size.vCPUs),
+      );
+    }
+    addZoneObjectives(builder, request, columns, strict);
+    for (const need of request.needs) addSizeObjective(builder, request, need, columns);
+  }
+  builder.addObjective(
+    'price',
+    terms(columns, (c) => c.pool.priceMicros),
+  );
+  builder.addObjective(
+    'names',
+    terms(columns, (c) => c.poolIndex + 1),
+  );
+}
+
+function addZoneObjectives(
+  builder: ModelBuilder,
+  request: PlacementRequest,
+  columns: readonly PoolColumn[],
+  strict: boolean,
+): void {
+  const policy = request.zonePolicy;
+  if (!policy || request.zones.length < 2) return;
+  if (policy.kind === 'Balanced') {
+    // Under strict balance every feasible vector is already balanced; leximin would add nothing.
+    if (strict && request.unit === 'VM') return;
+    addLeximin(builder, request, columns);
+    return;
+  }
+  if (policy.kind === 'SingleZone') return; // the caller turns it into a zone order (see zones.ts)
+  const rankOf = new Map(policy.ranks.map((r) => [r.zone, r.rank]));
+  const groups = new Map<number, string[]>();
+  for (const zone of request.zones) {
+    const rank = rankOf.get(zone) ?? Number.MAX_SAFE_INTEGER;
+    groups.set(rank, [...(groups.get(rank) ?? []), zone]);
+  }
+  for (const rank of [...groups.keys()].sort((a, b) => a - b)) {
+    const zones = new Set(groups.get(rank));
+    builder.addObjective(
+      `zoneRank/${rank}`,
+      terms(
+        columns.filter((c) => zones.has(c.pool.zone)),
+        (c) => -c.measure,
+      ),
+    );
+  }
+}
+
+/** Lexicographically maximises the sorted vector of final zone totals via the sums of the k smallest. */
+function addLeximin(builder: ModelBuilder, request: PlacementRequest, columns: readonly PoolColumn[]): void {
+  const bound = zoneBound(request, columns);
+  for (let k = 1; k < request.zones.length; k++) {
+    const threshold = builder.addColumn(`leximin/${k}/t`, 0, bound, false);
+    const objective: LinearTerm[] = [{ column: threshold, coefficient: -k }];
+    for (const zone of request.zones) {
+      const excess = builder.addColumn(`leximin/${k}/u/${zone}`, 0, bound, false);
+      const own = terms(
+        columns.filter((c) => c.pool.zone === zone),
+        (c) => c.measure,
+      );
+      builder.addRow(
+        `leximin/${k}/${zone}`,
+        [{ column: excess, coefficient: 1 }, { column: threshold, coefficient: -1 }, ...own],
+        -(request.zoneCurrent.get(zone) ?? 0),
+        Number.POSITIVE_INFINITY,
+      );
+      objective.push({ column: excess, coefficient: 1 });
+    }
+    builder.addObjective(`leximin/${k}`, objective);
+  }
+}
+
+function addSizeObjective(
+  builder: ModelBuilder,
+  request: PlacementRequest,
+  need: Need,
+  columns: readonly PoolColumn[],
+): void {
+  const own = columns.filter((c) => c.pool.priority === need.priority);
+  switch (need.strategy) {
+    case 'LowestPrice':
+      return;
+    case 'Prioritized':
+      builder.addObjective(
+        `rank/${need.priority}`,
+        terms(own, (c) => c.pool.rank),
+      );
+      return;
+    case 'CapacityOptimized': {
+      const order = [...own].sort(
+        (a, b) =>
+          usableCapacity(b.pool, request.relax) - usableCapacity(a.pool, request.relax) || byNames(a, b),
+      );
+      builder.addObjective(`capacity/${need.priority}`, positions(order));
+      return;
+    }
+    case 'PriceCapacityOptimized': {
+      const tier = (c: PoolColumn) =>
+        capacityTier(usableCapacity(c.pool, request.relax) * c.measure, need.units);
+      const order = [...own].sort(
+        (a, b) => tier(b) - tier(a) || a.pool.priceMicros - b.pool.priceMicros || byNames(a, b),
+      );
+      builder.addObjective(`priceCapacity/${need.priority}`, positions(order));
+      return;
+    }
+  }
+}
+
+/** Capacity tier of a pool for PriceCapacityOptimized: 3 High (holds all that remains), 2 Medium (half), 1 Low. */
+export function capacityTier(freeUnits: number, remaining: number): number {
+  if (freeUnits >= remaining) return 3;
+  if (freeUnits * 2 >= remaining) return 2;
+  return freeUnits > 0 ? 1 : 0;
+}
+
+function byNames(a: PoolColumn, b: PoolColumn): number {
+  return compareNames(a.pool.size.name, b.pool.size.name) || compareNames(a.pool.zone, b.pool.zone);
+}
+
+/** Position weights 1, 2, 3, … (strictly positive, so no level ever rewards an extra VM). */
+function positions(order: readonly PoolColumn[]): LinearTerm[] {
+  return order.map((c, i) => ({ column: c.column, coefficient: i + 1 }));
+}

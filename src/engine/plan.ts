@@ -1,0 +1,441 @@
+// plan(input) → Plan: the engine's one entry point. Pure, synchronous, deterministic.
+//
+// Steps: resolve the allowed sizes; classify the current instances; clean up Failed ones; scale in every
+// target above its target (removal.ts); work out what each target still needs; build the candidate pools;
+// decide placement exactly (placement.ts, with the BestEffortSingleZone order from zones.ts); refuse to
+// create anything when a ComputeFleet minCapacity cannot be met; give each new VM a fault domain; then
+// report outcomes, shortfall reasons, cost, spread, stale instances and decisions.
+import { classifyCurrent, Occupancy, type CountedInstance } from './current.ts';
+import {
+  bounded,
+  outcomeSummary,
+  removalDecisions,
+  sizeDecision,
+  staleSummary,
+  unitLabel,
+  zoneLabel,
+} from './explain.ts';
+import { assignFaultDomains } from './faultDomains.ts';
+import { formatPrice, fromMicros, toMicros } from './money.ts';
+import { NO_RELAXATION, place, type Need, type PlacementRequest, type PlacementResult } from './placement.ts';
+import { candidatePools, domainsOf, indexPools, poolKey, zoneInfo, type CandidatePool } from './pools.ts';
+import { targetsOf, type Target } from './priority.ts';
+import { chooseVictims } from './removal.ts';
+import { compareNames, resolveSizes } from './sizes.ts';
+import { spreadOf } from './spread.ts';
+import { placementZones, singleZoneRanking, zoneMeasure, type ZoneRanking } from './zones.ts';
+import type {
+  CreateGroup,
+  DeleteDecision,
+  Plan,
+  PlanInput,
+  PoolCount,
+  Priority,
+  PriorityOutcome,
+  ShortfallDetail,
+  UnavailablePool,
+} from './types.ts';
+
+interface TargetState {
+  readonly target: Target;
+  readonly held: number;
+  readonly removed: number;
+  readonly protectedExcess: number;
+  readonly need: number;
+}
+
+export function plan(input: PlanInput): Plan {
+  const { spec, region, now } = input;
+  const catalogue = new Map(region.sizes.map((size) => [size.name, size]));
+  const sizes = resolveSizes(spec.sizes, region.sizes, spec.limits.maxSizes);
+  const active = activeUnavailable(input.unavailable, now);
+  const state = classifyCurrent(input.current, spec, sizes.allowed, catalogue);
+  const zones = placementZones(spec);
+  const zoneSet = new Set(zones);
+  const domains = (zone: string) => domainsOf(zoneInfo(region, zone), spec.platformFaultDomainCount);
+  const occupancy = Occupancy.of(state.counted);
+
+  const deletes: DeleteDecision[] = state.failed
+    .filter((instance) => !instance.protectedFromScaleIn && !instance.protectedFromScaleSetActions)
+    .map((instance) => ({
+      id: instance.id,
+      name: instance.name,
+      priority: instance.priority,
+      rule: 'Failed',
+      reason: 'Failed: cleaned up so its replacement can be placed',
+    }));
+
+  const targets = targetsOf(spec);
+  const targetStates = targets.map((target): TargetState => {
+    const members = state.counted.filter((c) => target.counts.includes(c.instance.priority));
+    const held = sumUnits(members);
+    if (held <= target.target)
+      return { target, held, removed: 0, protectedExcess: 0, need: target.target - held };
+    const removal = chooseVictims({
+      candidates: members,
+      excess: held - target.target,
+      unit: spec.capacityUnit,
+      rule: spec.scaleInRule,
+      zones: zoneSet,
+      occupancy,
+    });
+    deletes.push(...removal.deletes);
+    return {
+      target,
+      held,
+      removed: removal.removedUnits,
+      protectedExcess: removal.blockedByProtection,
+      need: 0,
+    };
+  });
+
+  const pools = candidatePools({
+    targets,
+    allowed: sizes.allowed,
+    region,
+    zones,
+    platformFaultDomainCount: spec.platformFaultDomainCount,
+    active,
+  });
+  const needs: Need[] = targetStates
+    .filter((t) => t.need > 0)
+    .map((t) => ({ priority: t.target.priority, units: t.need, strategy: t.target.strategy }));
+  const base: PlacementRequest = {
+    pools,
+    needs,
+    unit: spec.capacityUnit,
+    zones,
+    zonePolicy: zones.length > 1 ? spec.zonePolicy : undefined,
+    zoneCurrent: zoneMeasure(occupancy, zones, spec.capacityUnit),
+    quota: region.quota,
+    instanceRoom: spec.limits.maxInstances - occupancy.totalCount(),
+    levels: 'All',
+    relax: NO_RELAXATION,
+  };
+  let ranking: ZoneRanking | undefined;
+  let request = base;
+  if (needs.length > 0 && base.zonePolicy?.kind === 'SingleZone') {
+    ranking = singleZoneRanking(base);
+    request = { ...base, zonePolicy: ranking.policy };
+  }
+  const placement = needs.length > 0 ? place(request) : emptyPlacement(pools);
+
+  // ComputeFleet minCapacity: Azure rejects the whole request, so nothing at all is created.
+  const minCapacityMisses = targetStates.filter((t) => {
+    const achievable = t.held - t.removed + (placement.placed.get(t.target.priority) ?? 0);
+    return t.target.minCapacity > 0 && achievable < t.target.minCapacity;
+  });
+  const counts = minCapacityMisses.length > 0 ? pools.map(() => 0) : placement.counts;
+
+  const creates = assignFaultDomains({
+    placements: pools.map((pool, i) => ({ pool, count: counts[i] ?? 0 })),
+    occupancy,
+    domains,
+  });
+
+  const placedUnits = new Map<Priority, number>();
+  pools.forEach((pool, i) => {
+    const units = (counts[i] ?? 0) * (spec.capacityUnit === 'VCpu' ? pool.size.vCPUs : 1);
+    placedUnits.set(pool.priority, (placedUnits.get(pool.priority) ?? 0) + units);
+  });
+
+  const outcomes = targetStates.map((t) =>
+    outcomeOf(t, placedUnits.get(t.target.priority) ?? 0, {
+      spec,
+      base: request,
+      placement,
+      minCapacityMissed: minCapacityMisses.includes(t),
+      pools,
+      zones,
+      domainsShort: zones.filter((zone) => spec.platformFaultDomainCount > 1 && domains(zone).length === 0),
+    }),
+  );
+
+  const deleted = new Set(deletes.map((d) => d.id));
+  const remaining = state.counted.filter((c) => !deleted.has(c.instance.id));
+  const distribution = distributionOf(remaining, creates);
+  const hourlyCost = costOf(remaining, creates, indexPools(region.pools));
+
+  const decisions = [
+    ...sizes.notes,
+    ...outcomes.map(outcomeSummary),
+    ...outcomes.flatMap((o) => o.reasons.map((r) => `${o.priority} ${r.reason}: ${r.message}`)),
+    ...zoneDecisions(spec.zonePolicy, zones, occupancy, ranking, pools, region.zones),
+    ...sizeDecisions(pools, counts, targetStates, spec.capacityUnit, now),
+    ...removalDecisions(deletes),
+    ...optional(staleSummary(state.stale)),
+    ...(placement.proven ? [] : ['the optimiser hit its node limit: the plan may not be the cheapest']),
+    `cost after the plan: ${formatPrice(hourlyCost)} $/h`,
+  ];
+
+  return {
+    creates,
+    deletes,
+    outcomes,
+    hourlyCost,
+    spread: spreadOf(occupancy, zones, domains),
+    distribution,
+    stale: state.stale,
+    unavailable: active,
+    decisions: bounded(decisions),
+    provenOptimal: placement.proven,
+  };
+}
+
+function activeUnavailable(entries: readonly UnavailablePool[], now: number): UnavailablePool[] {
+  return entries
+    .filter((entry) => entry.until > now)
+    .sort(
+      (a, b) =>
+        compareNames(a.size, b.size) ||
+        compareNames(a.zone ?? '', b.zone ?? '') ||
+        compareNames(a.priority ?? '', b.priority ?? '') ||
+        a.until - b.until,
+    );
+}
+
+function sumUnits(members: readonly CountedInstance[]): number {
+  return members.reduce((sum, c) => sum + c.units, 0);
+}
+
+function emptyPlacement(pools: readonly CandidatePool[]): PlacementResult {
+  return { feasible: true, counts: pools.map(() => 0), placed: new Map(), costMicros: 0, proven: true };
+}
+
+function optional(line: string | undefined): string[] {
+  return line === undefined ? [] : [line];
+}
+
+interface OutcomeContext {
+  readonly spec: PlanInput['spec'];
+  readonly base: PlacementRequest;
+  readonly placement: PlacementResult;
+  readonly minCapacityMissed: boolean;
+  readonly pools: readonly CandidatePool[];
+  readonly zones: readonly string[];
+  readonly domainsShort: readonly string[];
+}
+
+function outcomeOf(t: TargetState, placed: number, context: OutcomeContext): PriorityOutcome {
+  const priority = t.target.priority;
+  const achievable = t.held - t.removed + placed;
+  const reasons: ShortfallDetail[] = [];
+  if (t.protectedExcess > 0) {
+    reasons.push({
+      reason: 'ProtectedInstances',
+      message: `${t.protectedExcess} ${unitLabel(context.spec.capacityUnit)} above target are protected from scale-in`,
+    });
+  }
+  const wouldPlace = context.placement.placed.get(priority) ?? 0;
+  if (context.minCapacityMissed) {
+    reasons.push({
+      reason: 'MinCapacityNotMet',
+      message: `only ${t.held - t.removed + wouldPlace} of minCapacity ${t.target.minCapacity} can be reached: nothing is created`,
+    });
+  }
+  if (wouldPlace < t.need) reasons.push(...diagnose(priority, wouldPlace, t.need, context));
+  return {
+    priority,
+    unit: context.spec.capacityUnit,
+    target: t.target.target,
+    current: t.held,
+    achievable,
+    shortfall: Math.max(0, t.target.target - achievable),
+    reasons,
+    adding: placed,
+    removing: t.removed,
+  };
+}
+
+/** Why a target falls short: each constraint that, relaxed alone, would let more be placed. */
+function diagnose(
+  priority: Priority,
+  placed: number,
+  need: number,
+  context: OutcomeContext,
+): ShortfallDetail[] {
+  const countWith = (relax: Partial<typeof NO_RELAXATION>) =>
+    place({ ...context.base, levels: 'Count', relax: { ...NO_RELAXATION, ...relax } }).placed.get(priority) ??
+    0;
+  const reasons: ShortfallDetail[] = [];
+  const policy = context.base.zonePolicy;
+  if (policy?.kind === 'Balanced' && policy.strict && countWith({ zoneBalance: true }) > placed) {
+    const held = context.zones.map((zone) => context.base.zoneCurrent.get(zone) ?? 0).join('/');
+    reasons.push({
+      reason: 'ZoneBalanceBlocked',
+      message: `strict zone balance: zones ${context.zones.join('/')} hold ${held}; more would leave them more than 1 apart`,
+    });
+  }
+  if (countWith({ quota: true }) > placed) {
+    reasons.push({ reason: 'QuotaExceeded', message: quotaMessage(priority, context) });
+  }
+  if (context.domainsShort.length > 0 && countWith({ faultDomains: true }) > placed) {
+    reasons.push({
+      reason: 'FaultDomainsUnavailable',
+      message: `${context.domainsShort.map(zoneLabel).join(', ')} ha${context.domainsShort.length > 1 ? 've' : 's'} fewer than ${context.spec.platformFaultDomainCount} fault domains`,
+    });
+  }
+  if (countWith({ instanceLimit: true }) > placed) {
+    reasons.push({
+      reason: 'InstanceLimitReached',
+      message: `the group may hold at most ${context.spec.limits.maxInstances} instances`,
+    });
+  }
+  const everything = countWith({ quota: true, zoneBalance: true, faultDomains: true, instanceLimit: true });
+  if (everything < need) {
+    const own = context.pools.filter((p) => p.priority === priority);
+    const anyCapacity = own.some(
+      (p) => p.capacity > 0 && p.ineligible.every((r) => r.kind === 'FaultDomains'),
+    );
+    reasons.push(
+      anyCapacity || own.some((p) => p.free > 0)
+        ? {
+            reason: 'CapacityShortfall',
+            message: `the eligible ${priority} pools have room for ${everything} of the ${need} ${unitLabel(context.spec.capacityUnit)} still needed${blockedNote(own)}`,
+          }
+        : {
+            reason: own.length === 0 ? 'NoEligibleSize' : 'CapacityShortfall',
+            message:
+              own.length === 0
+                ? `no allowed size can run as ${priority}`
+                : `no ${priority} pool can take new VMs${blockedNote(own)}`,
+          },
+    );
+  }
+  return reasons;
+}
+
+function blockedNote(pools: readonly CandidatePool[]): string {
+  const blocked = pools.filter((p) => p.ineligible.some((r) => r.kind === 'Blocked')).length;
+  const unavailable = pools.filter((p) => p.ineligible.some((r) => r.kind === 'ZoneUnavailable')).length;
+  const notes = [
+    blocked > 0 ? `${blocked} blocked by recent allocation errors` : '',
+    unavailable > 0 ? `${unavailable} in unavailable zones` : '',
+  ].filter((s) => s !== '');
+  return notes.length > 0 ? ` (${notes.join(', ')})` : '';
+}
+
+function quotaMessage(priority: Priority, context: OutcomeContext): string {
+  const quota = context.base.quota;
+  const parts: string[] = [];
+  if (quota.regionalVCpus !== undefined) parts.push(`regional ${quota.regionalVCpus} vCPUs left`);
+  if (priority === 'Spot' && quota.spotVCpus !== undefined) parts.push(`Spot ${quota.spotVCpus} vCPUs left`);
+  if (priority === 'Regular' && quota.familyVCpus) {
+    const families = new Set(context.pools.filter((p) => p.priority === priority).map((p) => p.size.family));
+    for (const family of [...families].sort(compareNames)) {
+      const left = quota.familyVCpus[family];
+      if (left !== undefined) parts.push(`family ${family} ${left} vCPUs left`);
+    }
+  }
+  return `vCPU quota before this plan: ${parts.join(', ')}`;
+}
+
+function zoneDecisions(
+  policy: PlanInput['spec']['zonePolicy'],
+  zones: readonly string[],
+  occupancy: Occupancy,
+  ranking: ZoneRanking | undefined,
+  pools: readonly CandidatePool[],
+  regionZones: PlanInput['region']['zones'],
+): string[] {
+  const lines: string[] = [];
+  for (const zone of zones) {
+    if (regionZones.find((z) => z.name === zone)?.available === false) {
+      lines.push(`${zoneLabel(zone)} unavailable: no new VMs there`);
+    }
+    const fd = pools.find((p) => p.zone === zone)?.ineligible.find((r) => r.kind === 'FaultDomains');
+    if (fd?.kind === 'FaultDomains') {
+      lines.push(`${zoneLabel(zone)} has ${fd.have} fault domains, fewer than ${fd.need}: not eligible`);
+    }
+  }
+  if (zones.length < 2) return lines;
+  const totals = zones.map((zone) => occupancy.count(zone)).join('/');
+  if (policy.kind === 'Balanced') {
+    lines.push(
+      `zones ${zones.join('/')} end at ${totals} instances (${policy.strict ? 'strict' : 'best-effort'} balance)`,
+    );
+  } else if (policy.kind === 'SingleZone' && ranking) {
+    const [first, ...rest] = ranking.scores;
+    if (first) {
+      lines.push(
+        `BestEffortSingleZone: ${zoneLabel(first.zone)} first (would hold ${first.holds} on its own)` +
+          (rest.length > 0 ? `, spill to ${rest.map((s) => s.zone).join(', ')}` : '') +
+          `; zones end at ${totals}`,
+      );
+    }
+  } else if (policy.kind === 'Prioritized') {
+    const rank = new Map(policy.ranks.map((r) => [r.zone, r.rank]));
+    const ordered = [...zones].sort(
+      (a, b) =>
+        (rank.get(a) ?? Number.MAX_SAFE_INTEGER) - (rank.get(b) ?? Number.MAX_SAFE_INTEGER) ||
+        compareNames(a, b),
+    );
+    lines.push(`zones by rank: ${ordered.join(', ')}; they end at ${zones.join('/')} = ${totals}`);
+  }
+  return lines;
+}
+
+function sizeDecisions(
+  pools: readonly CandidatePool[],
+  counts: readonly number[],
+  targets: readonly TargetState[],
+  unit: PlanInput['spec']['capacityUnit'],
+  now: number,
+): string[] {
+  const lines: string[] = [];
+  for (const t of targets) {
+    if (t.need <= 0) continue;
+    const zones = [...new Set(pools.filter((p) => p.priority === t.target.priority).map((p) => p.zone))];
+    for (const zone of zones) {
+      const entries = pools.flatMap((pool, i) =>
+        pool.priority === t.target.priority && pool.zone === zone ? [{ pool, count: counts[i] ?? 0 }] : [],
+      );
+      const line = sizeDecision({
+        priority: t.target.priority,
+        zone,
+        strategy: t.target.strategy,
+        remaining: t.need,
+        unit,
+        pools: entries,
+        now,
+      });
+      if (line) lines.push(line);
+    }
+  }
+  return lines;
+}
+
+function distributionOf(remaining: readonly CountedInstance[], creates: readonly CreateGroup[]): PoolCount[] {
+  const counts = new Map<string, PoolCount>();
+  const add = (size: string, zone: string, faultDomain: number, priority: Priority, count: number) => {
+    const key = `${priority}\u0000${zone}\u0000${size}\u0000${faultDomain}`;
+    const existing = counts.get(key);
+    counts.set(key, { size, zone, faultDomain, priority, count: (existing?.count ?? 0) + count });
+  };
+  for (const c of remaining)
+    add(c.instance.size, c.instance.zone, c.instance.faultDomain, c.instance.priority, 1);
+  for (const c of creates) add(c.size, c.zone, c.faultDomain, c.priority, c.count);
+  return [...counts.values()].sort(
+    (a, b) =>
+      compareNames(a.priority, b.priority) ||
+      compareNames(a.zone, b.zone) ||
+      compareNames(a.size, b.size) ||
+      a.faultDomain - b.faultDomain,
+  );
+}
+
+function costOf(
+  remaining: readonly CountedInstance[],
+  creates: readonly CreateGroup[],
+  prices: ReadonlyMap<string, { pricePerHour: number }>,
+): number {
+  let micros = 0;
+  for (const c of remaining) {
+    if (c.instance.phase === 'Deallocated') continue;
+    const price =
+      prices.get(poolKey(c.instance.size, c.instance.zone, c.instance.priority))?.pricePerHour ?? 0;
+    micros += toMicros(price);
+  }
+  for (const c of creates) micros += toMicros(c.pricePerHour) * c.count;
+  return fromMicros(micros);
+}
