@@ -104,6 +104,7 @@ log "building etcd $etcd_version"
 )
 
 rm -rf "$bin_dir"
+chmod 755 "$tmp_bin"
 mv "$tmp_bin" "$bin_dir"
 echo "$stamp" >"$key_dir/stamp"
 log "built in $(($(date +%s) - started)) s"

@@ -69,9 +69,9 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** SIGTERM the process group, SIGKILL it if it lingers; resolves once the leader has exited. */
+/** SIGTERM the process group, SIGKILL it if it lingers (at once if graceMs is 0); resolves once it exited. */
 export async function stopProcess(pid: number, exited?: Promise<string>, graceMs = 5_000): Promise<void> {
-  signalGroup(pid, 'SIGTERM');
+  signalGroup(pid, graceMs > 0 ? 'SIGTERM' : 'SIGKILL');
   const gone = exited ?? waitUntilDead(pid);
   const timedOut = await Promise.race([gone.then(() => false), delay(graceMs, true)]);
   if (timedOut) {

@@ -6,6 +6,11 @@ export interface ClusterContext {
   cluster: ClusterInfo | null;
   /** Why the plane is unavailable; empty when it is up. */
   skipReason: string;
+  /**
+   * What the setup could not install (a CRD the server refuses, an RBAC file that fails): reported by
+   * the tests that check crds/ and deploy/, instead of aborting the whole run in the setup.
+   */
+  installProblems: string[];
 }
 
 declare module 'vitest' {

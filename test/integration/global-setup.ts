@@ -2,7 +2,7 @@
 // crds/ and the RBAC of deploy/, and hands the connection info to test files via provide().
 // In CI the plane is required: any failure to build or start it fails the run. Locally, without Go and
 // without cached binaries, the integration tests are skipped with one loud line.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import {
@@ -30,15 +30,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const binaries = await binariesOrSkip();
   if ('skip' in binaries) {
     skipLoudly(binaries.skip);
-    return provideAndReturn(project, null, binaries.skip);
+    return provideAndReturn(project, { cluster: null, skipReason: binaries.skip, installProblems: [] }, null);
   }
   const { binDir } = binaries;
   const started = Date.now();
   let plane: ControlPlane | undefined;
+  const problems: string[] = [];
   try {
     plane = await startControlPlane({ auditLog: true, binDir, log });
-    await installCrds(plane);
-    await installDeployRbac(plane);
+    problems.push(...(await installCrds(plane)), ...(await installDeployRbac(plane)));
     // After the CRDs: the garbage collector discovers resource types at start (then only every 30 s).
     await plane.startControllerManager();
   } catch (err) {
@@ -46,7 +46,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
     throw new Error(`integration: the control plane could not be started: ${describe(err)}`, { cause: err });
   }
   log(`control plane ready in ${((Date.now() - started) / 1000).toFixed(1)} s at ${plane.server}`);
-  return provideAndReturn(project, plane, '');
+  for (const problem of problems) log(`NOT INSTALLED: ${problem}`);
+  return provideAndReturn(
+    project,
+    { cluster: clusterInfo(plane), skipReason: '', installProblems: problems },
+    plane,
+  );
 }
 
 async function binariesOrSkip(): Promise<{ binDir: string } | { skip: string }> {
@@ -75,33 +80,47 @@ function skipLoudly(reason: string): void {
 
 function provideAndReturn(
   project: TestProject,
+  context: ClusterContext,
   plane: ControlPlane | null,
-  reason: string,
 ): () => Promise<void> {
-  const context: ClusterContext = { cluster: plane === null ? null : clusterInfo(plane), skipReason: reason };
   project.provide('vmfleetCluster', context);
   return async () => {
     await plane?.stop();
   };
 }
 
-async function installCrds(plane: ControlPlane): Promise<void> {
+/** Applies each CRD on its own, so one the server refuses does not keep the others out. */
+async function installCrds(plane: ControlPlane): Promise<string[]> {
   const dir = join(ROOT, 'crds');
-  if (!existsSync(dir)) throw new Error('crds/ does not exist');
-  await must(plane, ['apply', '--server-side', '--force-conflicts', '-f', dir]);
-  await must(plane, ['wait', '--for=condition=Established', '--timeout=60s', '-f', dir]);
+  if (!existsSync(dir)) return ['crds/ does not exist'];
+  const files = readdirSync(dir)
+    .filter((name) => name.endsWith('.yaml') && !name.startsWith('kustomization.'))
+    .map((name) => join(dir, name));
+  if (files.length === 0) return ['crds/ holds no CRD'];
+  const problems = await Promise.all(files.map((file) => applyFile(plane, file)));
+  await plane.kubectl([
+    'wait',
+    '--for=condition=Established',
+    '--timeout=60s',
+    ...files.flatMap((f) => ['-f', f]),
+  ]);
+  return problems.filter((p) => p !== null);
 }
 
-async function installDeployRbac(plane: ControlPlane): Promise<void> {
-  const files = DEPLOY_RBAC.map((file) => join(ROOT, file)).filter((file) => existsSync(file));
-  if (files.length < DEPLOY_RBAC.length) log(`deploy/ RBAC files missing; applied ${files.length}`);
-  if (files.length === 0) return;
-  await must(plane, ['apply', '--server-side', '--force-conflicts', ...files.flatMap((f) => ['-f', f])]);
+async function installDeployRbac(plane: ControlPlane): Promise<string[]> {
+  const problems: string[] = [];
+  // In order: the namespace must exist before the namespaced objects that follow.
+  for (const file of DEPLOY_RBAC) {
+    const path = join(ROOT, file);
+    const problem = existsSync(path) ? await applyFile(plane, path) : `${file} does not exist`;
+    if (problem !== null) problems.push(problem);
+  }
+  return problems;
 }
 
-async function must(plane: ControlPlane, args: string[]): Promise<void> {
-  const result = await plane.kubectl(args);
-  if (result.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed:\n${result.stderr}`);
+async function applyFile(plane: ControlPlane, path: string): Promise<string | null> {
+  const result = await plane.kubectl(['apply', '--server-side', '--force-conflicts', '-f', path]);
+  return result.code === 0 ? null : `${path.slice(ROOT.length + 1)}: ${result.stderr.trim()}`;
 }
 
 function describe(err: unknown): string {
