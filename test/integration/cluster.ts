@@ -36,6 +36,11 @@ export function useCluster(): ClusterInfo {
   return context.cluster;
 }
 
+/** What the global setup could not install from crds/ and deploy/ (empty when all went in). */
+export function installProblems(): string[] {
+  return context.installProblems;
+}
+
 /** kubectl against the shared plane, as the admin (default) or the operator identity. */
 export function kubectl(args: string[], opts: KubectlOptions = {}): Promise<KubectlResult> {
   return runKubectl(useCluster(), args, opts);

@@ -12,7 +12,7 @@ import {
   yamlFiles,
   type KubeObject,
 } from '../cluster/manifests.ts';
-import { describeCluster, eventually, kubectl, kubectlOk, uniqueName } from './cluster.ts';
+import { describeCluster, eventually, installProblems, kubectl, kubectlOk, uniqueName } from './cluster.ts';
 
 const GROUP_VERSION = 'compute.vmfleet.io/v1alpha1';
 
@@ -37,6 +37,7 @@ describeCluster('crds/ and deploy/ on a real API server', () => {
   it('applies every CRD cleanly and each one is Established', async () => {
     const kinds = [...crdKinds().values()];
     expect(kinds.length).toBeGreaterThan(0);
+    expect(installProblems()).toEqual([]);
     // The global setup applied them already; applying again must still be accepted.
     await kubectlOk(['apply', '--server-side', '--dry-run=server', ...fileArgs(yamlFiles('crds'))]);
     for (const { name } of kinds) {
