@@ -78,21 +78,27 @@ export function listSet<S extends z.ZodType>(schema: S): S {
 
 export const ZoneName = z
   .string()
+  .max(16)
   .regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,15}$/)
   .describe('Availability zone name, e.g. "1".');
 
 export const VmSizeName = z
   .string()
+  .max(64)
   .regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/)
   .describe('VM size name as Azure spells it, e.g. "Standard_D2s_v5".');
 
 export const RegionName = z
   .string()
+  .max(63)
   .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/)
   .describe('Name of the Region resource (the location) the group lives in.');
 
 /** Go/Kubernetes-style duration ("5s", "1m30s", "2h"), as kubectl users write them. */
-export const Duration = z.string().regex(/^([0-9]+(ms|s|m|h))+$/);
+export const Duration = z
+  .string()
+  .max(32)
+  .regex(/^([0-9]+(ms|s|m|h))+$/);
 
 export const Priority = z.enum(['Regular', 'Spot']).describe('VM priority: Regular (pay-as-you-go) or Spot.');
 export type Priority = z.output<typeof Priority>;

@@ -238,6 +238,13 @@ const PriorityStatus = z.object({
   fulfilled: z.number().min(0).describe('Capacity units held (Running, plus Deallocated Spot).'),
   instances: z.int().min(0),
   vCPUs: z.int().min(0),
+  lostToEviction: z
+    .number()
+    .min(0)
+    .optional()
+    .describe(
+      'Spot only, without maintain: capacity units lost to evictions that deleted VMs (not replaced).',
+    ),
 });
 
 export const ComputeFleetStatus = z.object({

@@ -51,6 +51,7 @@ export const RegionVmSize = withRules(
     name: VmSizeName,
     family: z
       .string()
+      .max(32)
       .regex(/^[A-Za-z0-9]+$/)
       .describe('Quota family, e.g. "DSv5" (matched against spec.quotas.families).'),
     vCPUs: z.int().min(1).max(1024),
@@ -121,7 +122,7 @@ export const RegionSpec = withRules(
     zones: listMap(z.array(RegionZone).min(1).max(16), ['name']).describe(
       'Availability zones of the location.',
     ),
-    vmSizes: listMap(z.array(RegionVmSize).min(1).max(256), ['name']).describe(
+    vmSizes: listMap(z.array(RegionVmSize).min(1).max(64), ['name']).describe(
       'VM sizes offered, with prices and capacity.',
     ),
     quotas: Quotas.default({}).describe('vCPU quotas; absent limits are unlimited.'),

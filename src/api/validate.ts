@@ -2,7 +2,7 @@
 // must exist, B-series never Spot, one CPU architecture per group). The operator reports these as
 // Ready=False with reason InvalidSpec; the CLI prints them and exits 2. Each error names its field path.
 import type { ComputeFleetSpec, VmAttributes } from './computefleet.ts';
-import type { RegionSpec, RegionVmSize } from './region.ts';
+import type { RegionVmSize } from './region.ts';
 import type { ScaleSetSpec } from './scaleset.ts';
 
 export interface FieldError {
@@ -11,15 +11,22 @@ export interface FieldError {
   message: string;
 }
 
+/** What the checks read of a Region: its zone names and its sizes (read-only, so cached objects fit). */
+export interface RegionCatalogue {
+  readonly zones: readonly { readonly name: string }[];
+  readonly vmSizes: readonly CatalogueSize[];
+}
+type CatalogueSize = Readonly<Omit<RegionVmSize, 'capacity'>>;
+
 export function formatFieldErrors(errors: readonly FieldError[]): string {
   return errors.map((e) => `${e.field}: ${e.message}`).join('; ');
 }
 
-function sizeIndex(region: RegionSpec): Map<string, RegionVmSize> {
+function sizeIndex(region: RegionCatalogue): Map<string, CatalogueSize> {
   return new Map(region.vmSizes.map((s) => [s.name, s]));
 }
 
-function checkZones(zones: readonly string[], region: RegionSpec, regionName: string): FieldError[] {
+function checkZones(zones: readonly string[], region: RegionCatalogue, regionName: string): FieldError[] {
   const known = new Set(region.zones.map((z) => z.name));
   return zones.flatMap((zone, i) =>
     known.has(zone)
@@ -35,7 +42,7 @@ interface ListedSize {
 
 function checkListedSizes(
   listed: readonly ListedSize[],
-  sizes: Map<string, RegionVmSize>,
+  sizes: Map<string, CatalogueSize>,
   regionName: string,
   mayBeSpot: boolean,
 ): FieldError[] {
@@ -53,7 +60,10 @@ function checkListedSizes(
   return errors;
 }
 
-function checkOneArchitecture(listed: readonly ListedSize[], sizes: Map<string, RegionVmSize>): FieldError[] {
+function checkOneArchitecture(
+  listed: readonly ListedSize[],
+  sizes: Map<string, CatalogueSize>,
+): FieldError[] {
   const first = listed.map((l) => sizes.get(l.name)).find((s) => s !== undefined);
   if (!first) return [];
   const other = listed.find((l) => {
@@ -72,7 +82,7 @@ function checkOneArchitecture(listed: readonly ListedSize[], sizes: Map<string, 
 
 export function validateScaleSet(
   spec: ScaleSetSpec,
-  region: RegionSpec,
+  region: RegionCatalogue,
   regionName = spec.region,
 ): FieldError[] {
   const sizes = sizeIndex(region);
@@ -89,7 +99,7 @@ export function validateScaleSet(
 }
 
 /** Sizes of the region that a fleet's attribute selection resolves to, in catalogue order. */
-export function sizesMatchingAttributes(attrs: VmAttributes, region: RegionSpec): RegionVmSize[] {
+export function sizesMatchingAttributes(attrs: VmAttributes, region: RegionCatalogue): CatalogueSize[] {
   const within = (value: number, range: { min?: number | undefined; max?: number | undefined }) =>
     value >= (range.min ?? 0) && value <= (range.max ?? Number.POSITIVE_INFINITY);
   const categories = attrs.categories ?? ['GeneralPurpose'];
@@ -107,7 +117,7 @@ export function sizesMatchingAttributes(attrs: VmAttributes, region: RegionSpec)
 
 export function validateComputeFleet(
   spec: ComputeFleetSpec,
-  region: RegionSpec,
+  region: RegionCatalogue,
   regionName = spec.region,
 ): FieldError[] {
   const sizes = sizeIndex(region);

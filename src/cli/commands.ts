@@ -2,11 +2,13 @@
 // (`run`, `plan`) are added here as they land.
 import { parseArgs } from 'node:util';
 import { crdFiles, generatedFiles } from './generated-files.ts';
+import { runOperator } from './run.ts';
 import { driftedFiles, writeGeneratedFiles } from './write-generated.ts';
 
 const USAGE = `usage: vmfleet <command> [flags]
 
 commands:
+  run [flags]                       run the operator (see: vmfleet run --help)
   crds [--root DIR] [--check]       write the CRDs to DIR/crds/ (default: the current directory)
   generate [--root DIR] [--check]   write every generated file (CRDs, default Region, README API reference)
 
@@ -32,13 +34,15 @@ function runGenerator(argv: string[], which: 'crds' | 'generate', io: Io): numbe
   return 0;
 }
 
-export function main(argv: string[], io: Io): number {
+export async function main(argv: string[], io: Io): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
       case 'crds':
       case 'generate':
         return runGenerator(rest, command, io);
+      case 'run':
+        return await runOperator(rest, io);
       case undefined:
       case 'help':
       case '--help':

@@ -3,4 +3,4 @@
 import { main, type Io } from './commands.ts';
 
 const io: Io = { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) };
-process.exitCode = main(process.argv.slice(2), io);
+process.exitCode = await main(process.argv.slice(2), io);

@@ -1,0 +1,83 @@
+// ComputeFleet specifics for the group reconciler: independent Regular and Spot targets (in VMs or
+// vCPUs), the Spot capacity lost to evictions without `maintain`, and per-priority fulfilment in status.
+import {
+  ComputeFleetSpec,
+  parseWith,
+  validateComputeFleet,
+  type ComputeFleetSpec as ComputeFleetSpecType,
+  type Priority,
+} from '../api/index.ts';
+import { normalizeComputeFleet } from '../engine/normalize.ts';
+import type { DeepReadonly } from '../runtime/index.ts';
+import type { EvictionLedger } from './eviction-ledger.ts';
+import type { GroupAdapter, GroupObject } from './group.ts';
+import { phaseOf } from './instances.ts';
+import { COMPUTEFLEETS } from './resources.ts';
+
+function cachedLostToEviction(group: DeepReadonly<GroupObject>): number {
+  const spot = group.status?.spot as { lostToEviction?: unknown } | undefined;
+  return typeof spot?.lostToEviction === 'number' ? spot.lostToEviction : 0;
+}
+
+function ownerKey(group: DeepReadonly<GroupObject>): string {
+  return `${group.metadata.namespace ?? ''}/${group.metadata.name}`;
+}
+
+export function computeFleetAdapter(ledger: EvictionLedger): GroupAdapter<ComputeFleetSpecType> {
+  return {
+    kind: 'ComputeFleet',
+    resource: COMPUTEFLEETS,
+    parse(spec) {
+      const parsed = parseWith(ComputeFleetSpec, spec);
+      return parsed.ok
+        ? { ok: true, spec: parsed.value }
+        : { ok: false, errors: parsed.errors.map((e) => ({ ...e, field: `spec.${e.field}` })) };
+    },
+    regionName: (spec) => spec.region,
+    validate: (spec, region) => validateComputeFleet(spec, region.spec, region.metadata.name),
+    paused: (spec) => spec.paused,
+    zones: (spec) => spec.zones,
+    platformFaultDomainCount: (spec) => spec.platformFaultDomainCount,
+    groupSpec: (spec, group) =>
+      normalizeComputeFleet(spec, ledger.total(ownerKey(group), cachedLostToEviction(group)).total),
+    model(spec, priority, groupSpec) {
+      return {
+        image: spec.image,
+        modelHash: groupSpec.modelHash,
+        ...(priority === 'Spot' && spec.spot !== undefined
+          ? { evictionPolicy: spec.spot.evictionPolicy }
+          : {}),
+        ...(priority === 'Spot' && spec.spot?.maxPricePerVM !== undefined
+          ? { maxPricePerHour: spec.spot.maxPricePerVM }
+          : {}),
+      };
+    },
+    status({ spec, group, instances, plan, region }) {
+      const vCpus = new Map(region.spec.vmSizes.map((size) => [size.name, size.vCPUs]));
+      const perPriority = (priority: Priority) => {
+        const mine = instances.filter((i) => i.spec.priority === priority);
+        // Capacity held: Running VMs, plus Deallocated Spot VMs (they still count toward the target).
+        const holding = mine.filter((i) => ['Running', 'Deallocated'].includes(phaseOf(i)));
+        const vCpusOf = (list: typeof mine) =>
+          list.reduce((sum, i) => sum + (vCpus.get(i.spec.vmSize) ?? 0), 0);
+        return {
+          target: plan.outcomes.find((o) => o.priority === priority)?.target ?? 0,
+          fulfilled: spec.capacityType === 'VM' ? holding.length : vCpusOf(holding),
+          instances: mine.length,
+          vCPUs: vCpusOf(mine),
+        };
+      };
+      const lost = ledger.total(ownerKey(group), cachedLostToEviction(group));
+      return {
+        ...(spec.regular === undefined ? {} : { regular: perPriority('Regular') }),
+        ...(spec.spot === undefined ? {} : { spot: { ...perPriority('Spot'), lostToEviction: lost.total } }),
+      };
+    },
+    afterStatusWritten(group, status) {
+      const spot = status.spot as { lostToEviction?: number } | undefined;
+      const lost = ledger.total(ownerKey(group), cachedLostToEviction(group));
+      if (spot?.lostToEviction !== undefined)
+        ledger.written(ownerKey(group), spot.lostToEviction, lost.pending);
+    },
+  };
+}

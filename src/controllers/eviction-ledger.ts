@@ -1,0 +1,40 @@
+// Spot capacity a ComputeFleet without `maintain` lost to evictions that deleted its VMs. Azure does not
+// replace those VMs, so the fleet's effective Spot target shrinks by them; the count is kept in the fleet's
+// status (`spot.lostToEviction`). The Region controller learns of evictions and the fleet controller writes
+// status, so the count travels between them here until a status write carries it. The cache may still
+// show an older status right after that write, so the last written total is remembered until it shows up.
+// A crash between an eviction and the next fleet status write loses that eviction's count (documented).
+
+interface Entry {
+  pending: number;
+  written: number | undefined;
+}
+
+export class EvictionLedger {
+  private readonly entries = new Map<string, Entry>();
+
+  record(ownerKey: string, units: number): void {
+    const entry = this.entries.get(ownerKey) ?? { pending: 0, written: undefined };
+    entry.pending += units;
+    this.entries.set(ownerKey, entry);
+  }
+
+  /** The total to use now, given what the cached status says, and the not-yet-written part of it. */
+  total(ownerKey: string, cached: number): { total: number; pending: number } {
+    const entry = this.entries.get(ownerKey);
+    if (entry === undefined) return { total: cached, pending: 0 };
+    if (entry.written !== undefined && cached >= entry.written) entry.written = undefined;
+    const base = entry.written === undefined ? cached : Math.max(cached, entry.written);
+    if (entry.pending === 0 && entry.written === undefined) this.entries.delete(ownerKey);
+    return { total: base + entry.pending, pending: entry.pending };
+  }
+
+  /** After a status write that carried `total`, which included `pending` recorded evictions. */
+  written(ownerKey: string, total: number, pending: number): void {
+    const entry = this.entries.get(ownerKey);
+    if (entry === undefined) return;
+    // Evictions recorded while the write was in flight stay pending.
+    entry.pending -= pending;
+    entry.written = total;
+  }
+}

@@ -1,0 +1,47 @@
+// Creations and deletions a group controller has sent but its Instance cache has not shown yet
+// (controller-runtime's and the ReplicaSet controller's "expectations"). Until the cache catches up, a
+// reconcile would see the world as it was before its own writes and act twice; so it waits instead.
+import type { Clock } from '../runtime/index.ts';
+
+interface Pending {
+  creates: Set<string>;
+  deletes: Set<string>;
+  /** After this, the expectation is dropped: a watch event we never get must not stall the group. */
+  expiresAt: number;
+}
+
+export class Expectations {
+  private readonly pending = new Map<string, Pending>();
+  private readonly clock: Clock;
+  private readonly ttlMs: number;
+
+  constructor(clock: Clock, ttlMs = 30_000) {
+    this.clock = clock;
+    this.ttlMs = ttlMs;
+  }
+
+  expect(ownerKey: string, change: { creates?: readonly string[]; deletes?: readonly string[] }): void {
+    const entry = this.pending.get(ownerKey) ?? { creates: new Set(), deletes: new Set(), expiresAt: 0 };
+    for (const name of change.creates ?? []) entry.creates.add(name);
+    for (const name of change.deletes ?? []) entry.deletes.add(name);
+    entry.expiresAt = this.clock.now() + this.ttlMs;
+    this.pending.set(ownerKey, entry);
+  }
+
+  /** Whether the cache now reflects every write made for `ownerKey`; forgets what it has seen. */
+  satisfied(ownerKey: string, inCache: (name: string) => 'present' | 'deleting' | 'absent'): boolean {
+    const entry = this.pending.get(ownerKey);
+    if (entry === undefined) return true;
+    for (const name of entry.creates) if (inCache(name) !== 'absent') entry.creates.delete(name);
+    for (const name of entry.deletes) if (inCache(name) !== 'present') entry.deletes.delete(name);
+    if ((entry.creates.size === 0 && entry.deletes.size === 0) || this.clock.now() >= entry.expiresAt) {
+      this.pending.delete(ownerKey);
+      return true;
+    }
+    return false;
+  }
+
+  forget(ownerKey: string): void {
+    this.pending.delete(ownerKey);
+  }
+}

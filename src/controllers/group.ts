@@ -1,0 +1,386 @@
+// The reconcile shared by ScaleSets and ComputeFleets: read the group, its Region and its Instances from
+// the caches; refuse an invalid spec (status InvalidSpec, instances untouched); ask the engine for a plan;
+// unless paused, delete and create exactly the difference; write status. The kind-specific parts (spec
+// parsing, normalisation, status shape) come from a `GroupAdapter`.
+import type { Logger } from 'pino';
+import type { FieldError, Instance, ObjectMeta, Region, UnavailableOffering } from '../api/index.ts';
+import type { CloudProvider, UnavailableOfferingsByRegion } from '../cloud/index.ts';
+import { toEngineRegion, toEngineUnavailable } from '../cloud/index.ts';
+import { plan as planPlacement, type GroupSpec, type Plan } from '../engine/index.ts';
+import type { LifecycleMetrics } from '../metrics/index.ts';
+import {
+  isAlreadyExists,
+  isBeingDeleted,
+  isNotFound,
+  type Clock,
+  type Condition,
+  type DeepReadonly,
+  type EventRecorder,
+  type ReadonlyStore,
+  type ReconcileContext,
+  type ReconcileRequest,
+  type ReconcileResult,
+  type ResourceClient,
+  type ResourceType,
+  type StatusWriter,
+} from '../runtime/index.ts';
+import { Expectations } from './expectations.ts';
+import {
+  asConditions,
+  groupConditions,
+  invalidSpecConditions,
+  placementCounts,
+  planSummary,
+  unavailableForStatus,
+  type PlacementCounts,
+} from './group-status.ts';
+import {
+  OWNER_INDEX,
+  REGION_INDEX,
+  instanceName,
+  liveInstances,
+  newInstance,
+  ownerIndexValue,
+  phaseOf,
+  toCurrentInstance,
+  type GroupKind,
+  type InstanceModel,
+} from './instances.ts';
+import { INSTANCES } from './resources.ts';
+
+/** A group object as the cache holds it: only metadata is trusted before the spec is parsed. */
+export interface GroupObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta;
+  spec?: unknown;
+  status?: Record<string, unknown> & { conditions?: Condition[] };
+}
+
+export type SpecCheck<S> = { ok: true; spec: S } | { ok: false; errors: FieldError[] };
+
+/** What differs between a ScaleSet and a ComputeFleet. */
+export interface GroupAdapter<S> {
+  kind: GroupKind;
+  resource: ResourceType;
+  /** zod parse of the spec (schema + the CEL-equivalent rules). */
+  parse(spec: unknown): SpecCheck<S>;
+  regionName(spec: S): string;
+  /** Region-dependent checks (sizes and zones exist, B-series never Spot…). */
+  validate(spec: S, region: DeepReadonly<Region>): FieldError[];
+  paused(spec: S): boolean;
+  zones(spec: S): readonly string[];
+  platformFaultDomainCount(spec: S): number;
+  /** The engine's view of the spec, given the group's status (for counts it keeps there). */
+  groupSpec(spec: S, group: DeepReadonly<GroupObject>): GroupSpec;
+  /** The instance model new VMs of this priority get. */
+  model(spec: S, priority: 'Regular' | 'Spot', groupSpec: GroupSpec): InstanceModel;
+  /** The kind-specific status fields, merged over the common ones. */
+  status(input: {
+    spec: S;
+    group: DeepReadonly<GroupObject>;
+    instances: readonly DeepReadonly<Instance>[];
+    plan: Plan;
+    counts: PlacementCounts;
+    region: DeepReadonly<Region>;
+  }): Record<string, unknown>;
+  /** Called after a status write carried `status` (not called when nothing changed). */
+  afterStatusWritten?(group: DeepReadonly<GroupObject>, status: Record<string, unknown>): void;
+}
+
+export interface GroupControllerDeps {
+  client: Pick<ResourceClient, 'create' | 'delete'>;
+  provider: CloudProvider;
+  unavailable: UnavailableOfferingsByRegion;
+  regions: ReadonlyStore<Region>;
+  instances: ReadonlyStore<Instance>;
+  statusWriter: StatusWriter;
+  events: EventRecorder;
+  metrics: LifecycleMetrics;
+  clock: Clock;
+}
+
+/** How long to wait for the cache to show our own writes before looking again. */
+const EXPECTATION_RECHECK_MS = 1_000;
+/** Creates and deletes run this many at a time: fast against a real API server, gentle on it. */
+const WRITE_CONCURRENCY = 16;
+
+async function inBatches<T>(items: readonly T[], run: (item: T) => Promise<void>): Promise<void> {
+  for (let i = 0; i < items.length; i += WRITE_CONCURRENCY) {
+    await Promise.all(items.slice(i, i + WRITE_CONCURRENCY).map(run));
+  }
+}
+
+export class GroupReconciler<S> {
+  private readonly adapter: GroupAdapter<S>;
+  private readonly deps: GroupControllerDeps;
+  private readonly groups: ReadonlyStore<GroupObject>;
+  private readonly expectations: Expectations;
+
+  constructor(adapter: GroupAdapter<S>, groups: ReadonlyStore<GroupObject>, deps: GroupControllerDeps) {
+    this.adapter = adapter;
+    this.groups = groups;
+    this.deps = deps;
+    this.expectations = new Expectations(deps.clock);
+  }
+
+  readonly reconcile = async (
+    request: ReconcileRequest,
+    context: ReconcileContext,
+  ): Promise<ReconcileResult> => {
+    const group = this.groups.get(request.key);
+    const ownerValue = ownerIndexValue(this.adapter.kind, request.namespace ?? '', request.name);
+    if (group === undefined || isBeingDeleted(group)) {
+      // Garbage collection removes the Instances through their owner reference; nothing for us to do.
+      this.expectations.forget(ownerValue);
+      return {};
+    }
+    if (!this.expectations.satisfied(ownerValue, (name) => this.cacheState(request.namespace ?? '', name))) {
+      return { requeueAfterMs: EXPECTATION_RECHECK_MS };
+    }
+    const now = new Date(this.deps.clock.now());
+    const context_ = { generation: group.metadata.generation ?? 0, now };
+
+    const parsed = this.adapter.parse(group.spec);
+    if (!parsed.ok) return this.refuse(group, parsed.errors, context_, context.logger);
+    const spec = parsed.spec;
+    const region = this.deps.regions.get(this.adapter.regionName(spec));
+    if (region === undefined) {
+      const errors = [
+        { field: 'spec.region', message: `Region "${this.adapter.regionName(spec)}" does not exist` },
+      ];
+      return this.refuse(group, errors, context_, context.logger, 'RegionNotFound');
+    }
+    const semantic = this.adapter.validate(spec, region);
+    if (semantic.length > 0) return this.refuse(group, semantic, context_, context.logger);
+
+    const owned = liveInstances(this.deps.instances.byIndex(OWNER_INDEX, ownerValue));
+    const plan = await this.plan(spec, group, region, owned, now);
+    const paused = this.adapter.paused(spec);
+    if (!paused) await this.apply(group, spec, plan, owned, context.logger);
+
+    await this.writeStatus(group, spec, region, owned, plan, paused, context_);
+    const waiting = owned.some((i) => phaseOf(i) !== 'Running' && phaseOf(i) !== 'Deallocated');
+    // Unavailable pools expire; look again then, so capacity that came back is used.
+    const nextExpiry = Math.min(...plan.unavailable.map((u) => u.until));
+    const untilExpiry = Number.isFinite(nextExpiry) ? Math.max(1_000, nextExpiry - now.getTime()) : undefined;
+    if (waiting) return {};
+    return untilExpiry === undefined ? {} : { requeueAfterMs: untilExpiry };
+  };
+
+  private cacheState(namespace: string, name: string): 'present' | 'deleting' | 'absent' {
+    const instance = this.deps.instances.get(`${namespace}/${name}`);
+    if (instance === undefined) return 'absent';
+    return isBeingDeleted(instance) ? 'deleting' : 'present';
+  }
+
+  private async plan(
+    spec: S,
+    group: DeepReadonly<GroupObject>,
+    region: DeepReadonly<Region>,
+    owned: readonly DeepReadonly<Instance>[],
+    now: Date,
+  ): Promise<Plan> {
+    const regionName = region.metadata.name;
+    const pools = await this.deps.provider.pools({
+      region,
+      instances: this.deps.instances.byIndex(REGION_INDEX, regionName),
+      now,
+    });
+    return planPlacement({
+      spec: this.adapter.groupSpec(spec, group),
+      region: toEngineRegion(region.spec, pools),
+      current: owned.map(toCurrentInstance),
+      unavailable: toEngineUnavailable(this.deps.unavailable.forRegion(regionName).list(now)),
+      now: now.getTime(),
+    });
+  }
+
+  private async apply(
+    group: DeepReadonly<GroupObject>,
+    spec: S,
+    plan: Plan,
+    owned: readonly DeepReadonly<Instance>[],
+    logger: Logger,
+  ): Promise<void> {
+    const namespace = group.metadata.namespace ?? '';
+    const ownerValue = ownerIndexValue(this.adapter.kind, namespace, group.metadata.name);
+    const byId = new Map(owned.map((i) => [i.spec.instanceId, i]));
+    const subject = this.eventSubject(group);
+
+    const deletes = plan.deletes.flatMap((d) => {
+      const instance = byId.get(d.id);
+      return instance ? [{ decision: d, instance }] : [];
+    });
+    if (deletes.length > 0) {
+      this.expectations.expect(ownerValue, { deletes: deletes.map((d) => d.instance.metadata.name) });
+      await inBatches(deletes, async ({ decision, instance }) => {
+        try {
+          await this.deps.client.delete(
+            INSTANCES,
+            { namespace, name: instance.metadata.name },
+            { preconditions: { uid: instance.metadata.uid } },
+          );
+        } catch (error) {
+          if (!isNotFound(error)) throw error;
+        }
+        this.deps.metrics.instanceTerminated(
+          this.metricGroup(group),
+          instance.spec.priority,
+          decision.rule === 'Failed' ? 'failure' : 'scale-in',
+        );
+      });
+      const failed = deletes.filter((d) => d.decision.rule === 'Failed').length;
+      this.deps.events.record(subject, {
+        type: 'Normal',
+        reason: failed === deletes.length ? 'ReplacingFailed' : 'ScaledIn',
+        action: 'Delete',
+        note: `deleted ${deletes.length} instance(s): ${deletes
+          .slice(0, 5)
+          .map((d) => `${d.instance.metadata.name} (${d.decision.rule})`)
+          .join(', ')}${deletes.length > 5 ? ', …' : ''}`,
+      });
+      logger.info({ deleted: deletes.length }, 'instances deleted');
+    }
+
+    if (plan.creates.length > 0) {
+      const groupSpec = this.adapter.groupSpec(spec, group);
+      // Next IDs continue after the highest ever seen in the cache, deleting ones included, so a name is
+      // never reused while its previous holder still exists.
+      const all = this.deps.instances.byIndex(OWNER_INDEX, ownerValue);
+      let nextId = Math.max(-1, ...all.map((i) => i.spec.instanceId)) + 1;
+      const ref = {
+        kind: this.adapter.kind,
+        name: group.metadata.name,
+        namespace,
+        uid: group.metadata.uid ?? '',
+        region: this.adapter.regionName(spec),
+      };
+      const objects: Instance[] = [];
+      for (const create of plan.creates) {
+        const model = this.adapter.model(spec, create.priority, groupSpec);
+        for (let n = 0; n < create.count; n++) objects.push(newInstance(ref, create, nextId++, model));
+      }
+      this.expectations.expect(ownerValue, { creates: objects.map((o) => o.metadata.name) });
+      let created = 0;
+      await inBatches(objects, async (object) => {
+        try {
+          await this.deps.client.create(INSTANCES, object);
+          created += 1;
+          this.deps.metrics.instanceCreated(this.metricGroup(group), object.spec.priority);
+        } catch (error) {
+          // Created by an earlier attempt whose answer we never saw: the cache will show it.
+          if (!isAlreadyExists(error)) throw error;
+        }
+      });
+      const summary = plan.creates
+        .slice(0, 6)
+        .map((c) => `${c.count}× ${c.size} zone ${c.zone || '-'} FD ${c.faultDomain} ${c.priority}`)
+        .join(', ');
+      this.deps.events.record(subject, {
+        type: 'Normal',
+        reason: 'ScaledOut',
+        action: 'Create',
+        note: `created ${created} instance(s): ${summary}${plan.creates.length > 6 ? ', …' : ''}`,
+      });
+      logger.info({ created, names: objects.length }, 'instances created');
+    }
+
+    for (const outcome of plan.outcomes) {
+      if (outcome.shortfall <= 0) continue;
+      const reason = outcome.reasons[0];
+      this.deps.events.record(subject, {
+        type: 'Warning',
+        reason: reason?.reason ?? 'CapacityShortfall',
+        action: 'Place',
+        note: `${outcome.priority}: ${outcome.shortfall} of ${outcome.target} cannot be placed: ${reason?.message ?? ''}`,
+      });
+    }
+  }
+
+  private async writeStatus(
+    group: DeepReadonly<GroupObject>,
+    spec: S,
+    region: DeepReadonly<Region>,
+    owned: readonly DeepReadonly<Instance>[],
+    plan: Plan,
+    paused: boolean,
+    context: { generation: number; now: Date },
+  ): Promise<void> {
+    const counts = placementCounts(
+      owned,
+      {
+        zones: this.adapter.zones(spec),
+        platformFaultDomainCount: this.adapter.platformFaultDomainCount(spec),
+      },
+      region,
+    );
+    const notReady = owned.filter((i) => ['Pending', 'Provisioning'].includes(phaseOf(i))).length;
+    const failed = owned.filter((i) => phaseOf(i) === 'Failed').length;
+    const regionName = region.metadata.name;
+    const unavailable: UnavailableOffering[] = unavailableForStatus(
+      this.deps.unavailable.forRegion(regionName).list(context.now),
+    );
+    const status = {
+      readyInstances: counts.readyInstances,
+      byZone: counts.byZone,
+      byFaultDomain: counts.byFaultDomain,
+      bySize: counts.bySize,
+      hourlyCost: counts.hourlyCost,
+      spread: counts.spread,
+      staleInstances: plan.stale.length,
+      plan: planSummary(plan),
+      unavailableOfferings: unavailable,
+      ...this.adapter.status({ spec, group, instances: owned, plan, counts, region }),
+      conditions: groupConditions(
+        asConditions(group.status?.conditions),
+        { plan, paused, notReady, failed },
+        context,
+      ),
+    };
+    const result = await this.deps.statusWriter.update(this.adapter.resource, group, status);
+    if (result.written) this.adapter.afterStatusWritten?.(group, status);
+  }
+
+  private async refuse(
+    group: DeepReadonly<GroupObject>,
+    errors: readonly FieldError[],
+    context: { generation: number; now: Date },
+    logger: Logger,
+    reason = 'InvalidSpec',
+  ): Promise<ReconcileResult> {
+    // Keep everything the status said about the instances; only the conditions change. Nothing is deleted.
+    const previous = group.status ?? {};
+    await this.deps.statusWriter.update(this.adapter.resource, group, {
+      ...structuredClone(previous),
+      conditions: invalidSpecConditions(asConditions(group.status?.conditions), errors, context, reason),
+    });
+    this.deps.events.record(this.eventSubject(group), {
+      type: 'Warning',
+      reason,
+      action: 'Validate',
+      note: errors.map((e) => `${e.field}: ${e.message}`).join('; '),
+    });
+    logger.info({ errors }, 'spec refused');
+    // The spec (or the Region) has to change before anything else can happen, and both are watched.
+    return {};
+  }
+
+  private eventSubject(group: DeepReadonly<GroupObject>) {
+    return {
+      apiVersion: group.apiVersion ?? '',
+      kind: group.kind ?? this.adapter.kind,
+      metadata: {
+        name: group.metadata.name,
+        ...(group.metadata.namespace === undefined ? {} : { namespace: group.metadata.namespace }),
+        ...(group.metadata.uid === undefined ? {} : { uid: group.metadata.uid }),
+      },
+    };
+  }
+
+  private metricGroup(group: DeepReadonly<GroupObject>) {
+    return { namespace: group.metadata.namespace ?? '', kind: this.adapter.kind, name: group.metadata.name };
+  }
+}
+
+export { instanceName };

@@ -1,0 +1,213 @@
+// The Instance controller drives one VM through the provider: Pending → (allocation: capacity, quota and
+// faults checked) → Provisioning → Running after the Region's provisioningDelay, or Failed with the Azure
+// code (the pool then goes into the unavailable-offerings cache and the owner replaces the VM elsewhere).
+// A Deallocated Spot VM of a ScaleSet with `spot.restore` is retried until the restore timeout. Deletion
+// releases the VM in the provider before the finalizer lets the object go.
+import type { AzureErrorCode, Instance, InstanceStatus, Region, ScaleSet } from '../api/index.ts';
+import { INSTANCE_FINALIZER } from '../api/index.ts';
+import { parseDuration, type CloudProvider, type UnavailableOfferingsByRegion } from '../cloud/index.ts';
+import { groupOfInstance, type LifecycleMetrics } from '../metrics/index.ts';
+import {
+  formatTime,
+  hasFinalizer,
+  isBeingDeleted,
+  isNotFound,
+  removeFinalizer,
+  type Clock,
+  type DeepReadonly,
+  type EventRecorder,
+  type ReadonlyStore,
+  type ReconcileContext,
+  type ReconcileRequest,
+  type ReconcileResult,
+  type ResourceClient,
+  type StatusWriter,
+} from '../runtime/index.ts';
+import { REGION_INDEX, phaseOf } from './instances.ts';
+import { INSTANCES } from './resources.ts';
+
+export interface InstanceControllerDeps {
+  client: Pick<ResourceClient, 'patch'>;
+  provider: CloudProvider;
+  unavailable: UnavailableOfferingsByRegion;
+  instances: ReadonlyStore<Instance>;
+  regions: ReadonlyStore<Region>;
+  scaleSets: ReadonlyStore<ScaleSet>;
+  statusWriter: StatusWriter;
+  events: EventRecorder;
+  metrics: LifecycleMetrics;
+  clock: Clock;
+}
+
+/** How often a Deallocated VM with restore enabled retries while capacity is short. */
+const RESTORE_RETRY_MS = 15_000;
+/** How often a VM whose Region is missing looks again. */
+const REGION_MISSING_RETRY_MS = 10_000;
+
+export class InstanceReconciler {
+  private readonly deps: InstanceControllerDeps;
+
+  constructor(deps: InstanceControllerDeps) {
+    this.deps = deps;
+  }
+
+  readonly reconcile = async (
+    request: ReconcileRequest,
+    context: ReconcileContext,
+  ): Promise<ReconcileResult> => {
+    const instance = this.deps.instances.get(request.key);
+    if (instance === undefined) return {};
+    if (isBeingDeleted(instance)) {
+      if (hasFinalizer(instance, INSTANCE_FINALIZER)) {
+        await this.deps.provider.release(instance);
+        await this.removeFinalizer(instance);
+        context.logger.debug('VM released');
+      }
+      return {};
+    }
+    const region = this.deps.regions.get(instance.spec.region);
+    if (region === undefined) return { requeueAfterMs: REGION_MISSING_RETRY_MS };
+    const now = new Date(this.deps.clock.now());
+    switch (phaseOf(instance)) {
+      case 'Pending':
+        return this.allocate(instance, region, now);
+      case 'Provisioning':
+        return this.finishProvisioning(instance, region, now);
+      case 'Deallocated':
+        return this.restore(instance, region, now);
+      case 'Running':
+      case 'Failed':
+        return {};
+    }
+  };
+
+  private async removeFinalizer(instance: DeepReadonly<Instance>): Promise<void> {
+    try {
+      await removeFinalizer(this.deps.client, INSTANCES, instance, INSTANCE_FINALIZER);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+  }
+
+  private async allocate(
+    instance: DeepReadonly<Instance>,
+    region: DeepReadonly<Region>,
+    now: Date,
+  ): Promise<ReconcileResult> {
+    const result = await this.deps.provider.allocate({
+      instance,
+      region,
+      allInstancesInRegion: this.deps.instances.byIndex(REGION_INDEX, region.metadata.name),
+      now,
+    });
+    if (result.ok) {
+      await this.writeStatus(instance, {
+        phase: 'Provisioning',
+        pricePerHour: result.pricePerHour,
+        providerID: result.providerID,
+        launchedAt: formatTime(now),
+      });
+      return { requeueAfterMs: this.deps.provider.provisioningDelayMs(region) };
+    }
+    await this.writeStatus(instance, { phase: 'Failed', reason: result.code, message: result.message });
+    const blocked = this.deps.unavailable.forRegion(region.metadata.name).record(result, region.spec, now);
+    const group = groupOfInstance(instance);
+    if (group !== undefined && result.code !== 'SpotPriceGreaterThanProvidedMaxPrice') {
+      this.deps.metrics.allocationFailure(
+        group,
+        instance.spec.priority,
+        result.code satisfies AzureErrorCode,
+      );
+    }
+    const until = blocked[0]?.until;
+    this.deps.events.record(this.ownerSubject(instance), {
+      type: 'Warning',
+      reason: result.code,
+      action: 'Allocate',
+      note: `${instance.metadata.name}: ${instance.spec.vmSize} zone ${instance.spec.zone || '-'} ${instance.spec.priority}: ${result.message}${until === undefined ? '' : ` (pool skipped until ${until})`}`,
+    });
+    return {};
+  }
+
+  private async finishProvisioning(
+    instance: DeepReadonly<Instance>,
+    region: DeepReadonly<Region>,
+    now: Date,
+  ): Promise<ReconcileResult> {
+    const launchedAt = Date.parse(instance.status?.launchedAt ?? '') || now.getTime();
+    const readyAt = launchedAt + this.deps.provider.provisioningDelayMs(region);
+    if (now.getTime() < readyAt) return { requeueAfterMs: readyAt - now.getTime() };
+    await this.writeStatus(instance, { ...instance.status, phase: 'Running' });
+    return {};
+  }
+
+  /** Spot Try & Restore: a ScaleSet with `spot.restore.enabled` retries its deallocated VMs until the timeout. */
+  private async restore(
+    instance: DeepReadonly<Instance>,
+    region: DeepReadonly<Region>,
+    now: Date,
+  ): Promise<ReconcileResult> {
+    const owner = instance.metadata.ownerReferences?.find((ref) => ref.controller === true);
+    if (owner?.kind !== 'ScaleSet') return {};
+    const scaleSet = this.deps.scaleSets.get(`${instance.metadata.namespace ?? ''}/${owner.name}`);
+    const restore = scaleSet?.spec.spot?.restore;
+    if (restore?.enabled !== true) return {};
+    const evictedAt = Date.parse(instance.status?.evictedAt ?? '') || now.getTime();
+    if (now.getTime() > evictedAt + parseDuration(restore.timeout)) return {};
+    const result = await this.deps.provider.allocate({
+      instance,
+      region,
+      allInstancesInRegion: this.deps.instances.byIndex(REGION_INDEX, region.metadata.name),
+      now,
+    });
+    if (!result.ok) return { requeueAfterMs: RESTORE_RETRY_MS };
+    await this.writeStatus(instance, {
+      phase: 'Provisioning',
+      pricePerHour: result.pricePerHour,
+      providerID: result.providerID,
+      launchedAt: formatTime(now),
+      reason: 'Restored',
+      message: 'Spot VM restored after eviction',
+    });
+    this.deps.events.record(this.ownerSubject(instance), {
+      type: 'Normal',
+      reason: 'Restored',
+      action: 'Allocate',
+      note: `${instance.metadata.name}: Spot VM restored in zone ${instance.spec.zone || '-'}`,
+    });
+    return { requeueAfterMs: this.deps.provider.provisioningDelayMs(region) };
+  }
+
+  private async writeStatus(
+    instance: DeepReadonly<Instance>,
+    status: DeepReadonly<InstanceStatus>,
+  ): Promise<void> {
+    // Server-side apply of the whole status under one field manager: fields left out would be removed.
+    const { observedGeneration: _ignored, ...rest } = status;
+    await this.deps.statusWriter.update(
+      INSTANCES,
+      instance,
+      structuredClone(rest),
+    );
+  }
+
+  private ownerSubject(instance: DeepReadonly<Instance>) {
+    const owner = instance.metadata.ownerReferences?.find((ref) => ref.controller === true);
+    const namespace = instance.metadata.namespace ?? '';
+    return owner === undefined
+      ? {
+          apiVersion: instance.apiVersion,
+          kind: 'Instance',
+          metadata: {
+            name: instance.metadata.name,
+            namespace,
+            ...(instance.metadata.uid ? { uid: instance.metadata.uid } : {}),
+          },
+        }
+      : {
+          apiVersion: owner.apiVersion,
+          kind: owner.kind,
+          metadata: { name: owner.name, namespace, uid: owner.uid },
+        };
+  }
+}

@@ -1,0 +1,225 @@
+// Assembles the operator: one reflector per kind (with the indexes the controllers look things up by),
+// the four controllers with their watches (Instance events reach the owner and the Region; a Region change
+// fans out to every group in it), the simulated cloud, the unavailable-offerings cache and the metrics.
+// `vmfleet run` and the integration tests both start the operator through here.
+import type { Logger } from 'pino';
+import type { ComputeFleet, Instance, Region, ScaleSet } from '../api/index.ts';
+import { SimulatedCloud, UnavailableOfferingsByRegion, type CloudProvider } from '../cloud/index.ts';
+import { createMetrics, MetricsServer, type VmfleetMetrics } from '../metrics/index.ts';
+import {
+  Controller,
+  Manager,
+  generationChanged,
+  keyOf,
+  systemClock,
+  type Clock,
+  type DeepReadonly,
+  type KubeClient,
+  type Reflector,
+} from '../runtime/index.ts';
+import { computeFleetAdapter } from './computefleet.ts';
+import { EvictionLedger } from './eviction-ledger.ts';
+import { GroupReconciler, type GroupAdapter, type GroupObject } from './group.ts';
+import { InstanceReconciler } from './instance.ts';
+import { OWNER_INDEX, REGION_INDEX, ownerOf, regionOf } from './instances.ts';
+import { RegionReconciler } from './region.ts';
+import { COMPUTEFLEETS, INSTANCES, REGIONS, SCALESETS } from './resources.ts';
+import { scaleSetAdapter } from './scaleset.ts';
+
+export const CONTROLLER_NAMES = ['scaleset', 'computefleet', 'instance', 'region'] as const;
+
+export interface OperatorOptions {
+  client: KubeClient;
+  logger: Logger;
+  /** Namespace of the leader-election Lease. */
+  namespace: string;
+  leaderElection: boolean;
+  identity?: string;
+  workers?: number;
+  /** `false` serves no probes (tests); default port 8081. */
+  healthPort?: number | false;
+  /** `false` serves no /metrics (tests that read the registry directly); default port 8080. */
+  metricsPort?: number | false;
+  provider?: CloudProvider;
+  clock?: Clock;
+  /** Leader-election timing (tests shorten it). */
+  leaseTiming?: { leaseDurationMs?: number; renewDeadlineMs?: number; retryPeriodMs?: number };
+  /** Safety-net resync of every group; default 10 min. */
+  resyncPeriodMs?: number;
+}
+
+export interface Operator {
+  manager: Manager;
+  metrics: VmfleetMetrics;
+  /** Bound port of /metrics, once started (undefined when disabled). */
+  metricsPort: number | undefined;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const GROUP_INDEX_BY_REGION = 'region';
+
+/** Drops what no controller reads, which matters with 10,000 Instances cached. */
+function slimInstance(instance: Instance): Instance {
+  const { annotations: _annotations, ...metadata } = instance.metadata;
+  return { ...instance, metadata };
+}
+
+function regionOfGroup(group: DeepReadonly<GroupObject>): string[] {
+  const spec = group.spec as { region?: unknown } | undefined;
+  return [typeof spec?.region === 'string' ? spec.region : 'eastus'];
+}
+
+export function createOperator(options: OperatorOptions): Operator {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger;
+  const metrics = createMetrics({ controllers: CONTROLLER_NAMES });
+  const manager = new Manager({
+    client: options.client,
+    logger,
+    namespace: options.namespace,
+    ...(options.identity === undefined ? {} : { identity: options.identity }),
+    leaderElection: options.leaderElection
+      ? { leaseName: 'vmfleet-operator', ...options.leaseTiming }
+      : false,
+    health: options.healthPort === false ? false : { port: options.healthPort ?? 8081 },
+    clock,
+    observer: metrics.observer,
+  });
+
+  const regions = manager.reflector<Region>(REGIONS);
+  const scaleSets = manager.reflector<ScaleSet>(SCALESETS);
+  const computeFleets = manager.reflector<ComputeFleet>(COMPUTEFLEETS);
+  const instances = manager.reflector<Instance>(INSTANCES, { transform: slimInstance });
+  instances.addIndex(OWNER_INDEX, ownerOf);
+  instances.addIndex(REGION_INDEX, regionOf);
+  const groupReflectors = [scaleSets, computeFleets] as unknown as Reflector<GroupObject>[];
+  for (const reflector of groupReflectors) reflector.addIndex(GROUP_INDEX_BY_REGION, regionOfGroup);
+
+  const provider = options.provider ?? new SimulatedCloud();
+  const unavailable = new UnavailableOfferingsByRegion();
+  const evictionLedger = new EvictionLedger();
+  const common = {
+    provider,
+    unavailable,
+    statusWriter: manager.statusWriter,
+    events: manager.events,
+    metrics: metrics.lifecycle,
+    clock,
+  };
+
+  metrics.setStateSource({
+    scaleSets: () => scaleSets.store.list(),
+    computeFleets: () => computeFleets.store.list(),
+    instances: () => instances.store.list(),
+    regions: () => regions.store.list(),
+    unavailableOfferings: () =>
+      regions.store.list().flatMap((r) =>
+        unavailable
+          .forRegion(r.metadata.name)
+          .list(new Date(clock.now()))
+          .map((o) => ({ ...o, region: r.metadata.name })),
+      ),
+  });
+
+  const controllerOptions = (name: string) => ({
+    name,
+    logger,
+    clock,
+    workers: options.workers ?? 4,
+    resyncPeriodMs: options.resyncPeriodMs ?? 600_000,
+    observer: metrics.observer,
+  });
+
+  const addGroupController = <S>(
+    name: string,
+    adapter: GroupAdapter<S>,
+    reflector: Reflector<GroupObject>,
+  ): void => {
+    const reconciler = new GroupReconciler(adapter, reflector.store, {
+      ...common,
+      client: options.client,
+      regions: regions.store,
+      instances: instances.store,
+    });
+    const controller = new Controller({ ...controllerOptions(name), reconcile: reconciler.reconcile })
+      .watchPrimary(reflector, { predicate: generationChanged })
+      .watch(instances, (instance) =>
+        ownerOf(instance)
+          .filter((owner) => owner.startsWith(`${adapter.kind}/`))
+          .map((owner) => owner.slice(adapter.kind.length + 1)),
+      )
+      // Only spec changes of a Region (capacity, prices, faults, zones) fan out to its groups; its status
+      // changes with every VM and would make every group reconcile for every other group's instance.
+      .watch(
+        regions,
+        (region) =>
+          reflector.store
+            .byIndex(GROUP_INDEX_BY_REGION, region.metadata.name)
+            .map((group) => keyOf({ namespace: group.metadata.namespace, name: group.metadata.name })),
+        { predicate: generationChanged },
+      );
+    manager.addController(controller);
+  };
+
+  addGroupController('scaleset', scaleSetAdapter, groupReflectors[0] as Reflector<GroupObject>);
+  addGroupController(
+    'computefleet',
+    computeFleetAdapter(evictionLedger),
+    groupReflectors[1] as Reflector<GroupObject>,
+  );
+
+  const instanceReconciler = new InstanceReconciler({
+    ...common,
+    client: options.client,
+    instances: instances.store,
+    regions: regions.store,
+    scaleSets: scaleSets.store,
+  });
+  manager.addController(
+    new Controller({ ...controllerOptions('instance'), reconcile: instanceReconciler.reconcile })
+      .watchPrimary(instances)
+      // A Region spec change (provisioning delay, restored capacity) can unblock its instances.
+      .watch(
+        regions,
+        (region) =>
+          instances.store
+            .byIndex(REGION_INDEX, region.metadata.name)
+            .map((i) => keyOf({ namespace: i.metadata.namespace, name: i.metadata.name })),
+        { predicate: generationChanged },
+      ),
+  );
+
+  const regionReconciler = new RegionReconciler({
+    ...common,
+    client: options.client,
+    regions: regions.store,
+    instances: instances.store,
+    evictionLedger,
+    fleetMaintains: (namespace, name) => computeFleets.store.get(`${namespace}/${name}`)?.spec.spot?.maintain,
+  });
+  manager.addController(
+    new Controller({ ...controllerOptions('region'), workers: 1, reconcile: regionReconciler.reconcile })
+      .watchPrimary(regions, { predicate: generationChanged })
+      .watch(instances, (instance) => regionOf(instance)),
+  );
+
+  const metricsServer =
+    options.metricsPort === false
+      ? undefined
+      : new MetricsServer({ registry: metrics.registry, port: options.metricsPort ?? 8080 });
+  const operator: Operator = {
+    manager,
+    metrics,
+    metricsPort: undefined,
+    async start() {
+      if (metricsServer !== undefined) operator.metricsPort = await metricsServer.start();
+      await manager.start();
+    },
+    async stop() {
+      await manager.stop();
+      await metricsServer?.stop();
+    },
+  };
+  return operator;
+}

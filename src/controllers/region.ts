@@ -1,0 +1,136 @@
+// The Region controller keeps the simulated cloud's books and plays its weather: usage per pool and per
+// quota in status, and Spot evictions when capacity falls below usage, when the Spot price rises above a
+// VM's max price, or at the seeded random rate. An evicted VM with Delete goes; with Deallocate it stays,
+// Deallocated (still counted by its group, no compute cost).
+import type { Instance, Region } from '../api/index.ts';
+import { computeRegionUsage, type CloudProvider, type EvictionNotice } from '../cloud/index.ts';
+import { groupOfInstance, type LifecycleMetrics } from '../metrics/index.ts';
+import {
+  computeConditions,
+  formatTime,
+  isNotFound,
+  type Clock,
+  type DeepReadonly,
+  type EventRecorder,
+  type ReadonlyStore,
+  type ReconcileContext,
+  type ReconcileRequest,
+  type ReconcileResult,
+  type ResourceClient,
+  type StatusWriter,
+} from '../runtime/index.ts';
+import type { EvictionLedger } from './eviction-ledger.ts';
+import { asConditions } from './group-status.ts';
+import { REGION_INDEX, phaseOf } from './instances.ts';
+import { INSTANCES, REGIONS } from './resources.ts';
+
+export interface RegionControllerDeps {
+  client: Pick<ResourceClient, 'delete'>;
+  provider: CloudProvider;
+  regions: ReadonlyStore<Region>;
+  instances: ReadonlyStore<Instance>;
+  statusWriter: StatusWriter;
+  events: EventRecorder;
+  metrics: LifecycleMetrics;
+  evictionLedger: EvictionLedger;
+  /** Whether a ComputeFleet keeps (`maintain`) its Spot capacity; undefined for other owners. */
+  fleetMaintains: (namespace: string, name: string) => boolean | undefined;
+  clock: Clock;
+}
+
+/** With a random eviction rate, evictions are drawn this often. */
+const RANDOM_EVICTION_PERIOD_MS = 10_000;
+
+export class RegionReconciler {
+  private readonly deps: RegionControllerDeps;
+  /** End of the previous eviction draw per region: random evictions are drawn for the time since. */
+  private readonly lastEvaluated = new Map<string, Date>();
+
+  constructor(deps: RegionControllerDeps) {
+    this.deps = deps;
+  }
+
+  readonly reconcile = async (
+    request: ReconcileRequest,
+    context: ReconcileContext,
+  ): Promise<ReconcileResult> => {
+    const region = this.deps.regions.get(request.key);
+    if (region === undefined) {
+      this.lastEvaluated.delete(request.key);
+      return {};
+    }
+    const now = new Date(this.deps.clock.now());
+    const instances = this.deps.instances.byIndex(REGION_INDEX, region.metadata.name);
+    const notices = await this.deps.provider.evictions({
+      region,
+      instances,
+      now,
+      lastEvaluatedAt: this.lastEvaluated.get(request.key),
+    });
+    this.lastEvaluated.set(request.key, now);
+    const byKey = new Map(instances.map((i) => [`${i.metadata.namespace ?? ''}/${i.metadata.name}`, i]));
+    for (const notice of notices) {
+      const instance = byKey.get(`${notice.namespace}/${notice.name}`);
+      if (instance !== undefined && phaseOf(instance) === 'Running') await this.evict(instance, notice);
+    }
+    if (notices.length > 0) context.logger.info({ evicted: notices.length }, 'Spot VMs evicted');
+
+    const usage = computeRegionUsage(region.spec, instances);
+    await this.deps.statusWriter.update(REGIONS, region, {
+      ...usage,
+      conditions: computeConditions(
+        asConditions(region.status?.conditions),
+        [{ type: 'Ready', status: 'True', reason: 'Serving', message: `${usage.instances} VM(s) allocated` }],
+        { generation: region.metadata.generation ?? 0, now },
+      ),
+    });
+    return region.spec.simulation.spotEvictionRatePerHour > 0
+      ? { requeueAfterMs: RANDOM_EVICTION_PERIOD_MS }
+      : {};
+  };
+
+  private async evict(instance: DeepReadonly<Instance>, notice: EvictionNotice): Promise<void> {
+    const namespace = instance.metadata.namespace ?? '';
+    const group = groupOfInstance(instance);
+    if (instance.spec.evictionPolicy === 'Delete') {
+      const owner =
+        group?.kind === 'ComputeFleet' ? this.deps.fleetMaintains(namespace, group.name) : undefined;
+      if (group !== undefined && owner === false) {
+        this.deps.evictionLedger.record(`${namespace}/${group.name}`, 1);
+      }
+      try {
+        await this.deps.client.delete(INSTANCES, { namespace, name: instance.metadata.name });
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+      }
+    } else {
+      const { observedGeneration: _ignored, ...status } = instance.status ?? {};
+      await this.deps.statusWriter.update(INSTANCES, instance, {
+        ...structuredClone(status),
+        phase: 'Deallocated',
+        reason: notice.reason,
+        message: notice.message,
+        evictedAt: formatTime(notice.at),
+      });
+    }
+    if (group !== undefined) this.deps.metrics.instanceTerminated(group, instance.spec.priority, 'eviction');
+    const owner = instance.metadata.ownerReferences?.find((ref) => ref.controller === true);
+    if (owner !== undefined) {
+      this.deps.events.record(
+        {
+          apiVersion: owner.apiVersion,
+          kind: owner.kind,
+          metadata: { name: owner.name, namespace, uid: owner.uid },
+        },
+        {
+          type: 'Warning',
+          reason: 'SpotEvicted',
+          action: 'Evict',
+          note: `${instance.metadata.name} (${instance.spec.vmSize}, zone ${instance.spec.zone || '-'}) evicted: ${notice.message}; ${
+            instance.spec.evictionPolicy === 'Delete' ? 'deleted' : 'deallocated'
+          }`,
+        },
+      );
+    }
+  }
+}
