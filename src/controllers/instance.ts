@@ -101,13 +101,15 @@ export class InstanceReconciler {
       now,
     });
     if (result.ok) {
+      // With no boot delay the VM runs at once: one status write instead of two.
+      const delayMs = this.deps.provider.provisioningDelayMs(region);
       await this.writeStatus(instance, {
-        phase: 'Provisioning',
+        phase: delayMs > 0 ? 'Provisioning' : 'Running',
         pricePerHour: result.pricePerHour,
         providerID: result.providerID,
         launchedAt: formatTime(now),
       });
-      return { requeueAfterMs: this.deps.provider.provisioningDelayMs(region) };
+      return delayMs > 0 ? { requeueAfterMs: delayMs } : {};
     }
     await this.writeStatus(instance, { phase: 'Failed', reason: result.code, message: result.message });
     const blocked = this.deps.unavailable.forRegion(region.metadata.name).record(result, region.spec, now);
