@@ -5,7 +5,15 @@
 // its own writes. After allocate() says yes, the Instance stays Pending in that cache until the status
 // write (phase Provisioning) comes back through the watch; a second allocate() in that window would not
 // see the first VM and could oversubscribe the pool. So every accepted allocation is also kept here, and
-// counted for any request whose list does not show that Instance settled (in a phase other than Pending).
+// counted for any request whose list does not show that Instance settled.
+//
+// Settled: the list shows the Instance past the state it was allocated from —
+//   - Provisioning or Running (our answer was written), or Failed;
+//   - Deallocated with an `evictedAt` later than when allocated (evicted again after our answer).
+// Not settled: absent, Pending, or Deallocated from that eviction or an earlier one (a Spot restore whose
+// answer is not written yet: the old Deallocated state holds no capacity, so the reservation must count).
+// Comparing times, not just inequality, keeps a very old list (showing an eviction before the one the
+// restore came from) on the safe side.
 //
 // Why entries are not dropped as soon as one list shows the Instance settled: callers' lists differ in
 // freshness (two controllers, two caches, or a list captured before waiting for the region lock). Dropping
@@ -26,8 +34,30 @@ export const DEFAULT_RESERVATION_HORIZON_MS = 10 * 60_000;
 interface Reservation {
   placement: Placement;
   uid: string | undefined;
+  /** status.evictedAt of the Instance when it was allocated (set for a Spot restore). */
+  evictedAt: string | undefined;
   reservedAtMs: number;
   result: AllocationSuccess;
+}
+
+function isSettled(reservation: Reservation, listed: DeepReadonly<Instance> | undefined): boolean {
+  switch (listed?.status?.phase) {
+    case undefined:
+    case 'Pending':
+      return false;
+    case 'Provisioning':
+    case 'Running':
+    case 'Failed':
+      return true;
+    case 'Deallocated':
+      return timeOf(listed.status.evictedAt) > timeOf(reservation.evictedAt);
+  }
+}
+
+/** A missing or unreadable time sorts first: an eviction we cannot date is never taken as "later". */
+function timeOf(iso: string | undefined): number {
+  const ms = iso === undefined ? Number.NaN : Date.parse(iso);
+  return Number.isNaN(ms) ? Number.NEGATIVE_INFINITY : ms;
 }
 
 export class ReservationOverlay {
@@ -58,6 +88,7 @@ export class ReservationOverlay {
     this.reservations.set(instanceKey(instance), {
       placement,
       uid: instance.metadata.uid,
+      evictedAt: instance.status?.evictedAt,
       reservedAtMs: now.getTime(),
       result,
     });
@@ -85,8 +116,7 @@ export class ReservationOverlay {
     const entries: LedgerEntry[] = [];
     for (const [key, reservation] of this.reservations) {
       if (key === exceptKey) continue;
-      const phase = list.get(key)?.status?.phase;
-      if (phase !== undefined && phase !== 'Pending') continue;
+      if (isSettled(reservation, list.get(key))) continue;
       entries.push({
         key,
         ...reservation.placement,

@@ -65,10 +65,7 @@ describe('checkAllocation: capacity', () => {
 
   it('counts Provisioning and Running VMs, not Pending, Failed or Deallocated ones', () => {
     const region = testRegion();
-    const spot = (
-      name: string,
-      phase: Instance['status'] extends infer S ? (S extends { phase?: infer P } ? P : never) : never,
-    ) => vm({ name, priority: 'Spot', zone: '1', phase });
+    const spot = (name: string, phase: InstancePhase) => vm({ name, priority: 'Spot', zone: '1', phase });
     const notHolding = [
       spot('a-0', 'Pending'),
       spot('a-1', 'Failed'),

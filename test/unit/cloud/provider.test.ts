@@ -158,6 +158,71 @@ describe('SimulatedCloud.allocate: the reservation overlay', () => {
     ).toBe(true);
   });
 
+  it('counts a Spot restore whose answer a list still shows as the old Deallocated state', async () => {
+    const cloud = new SimulatedCloud();
+    const evictedAt = at(MINUTE).toISOString();
+    const deallocated = (name: string): Instance => ({
+      ...spot(name),
+      status: { phase: 'Deallocated', evictedAt },
+    });
+    const [a, b] = [deallocated('a-0'), deallocated('a-1')];
+    const list = [a, b];
+    // Both restored (zone 1 Spot capacity 2); the cache still shows both Deallocated.
+    for (const instance of list) {
+      expect(
+        (await cloud.allocate({ instance, region, allInstancesInRegion: list, now: at(2 * MINUTE) })).ok,
+      ).toBe(true);
+    }
+    const third = spot('a-2');
+    expect(
+      (await cloud.allocate({ instance: third, region, allInstancesInRegion: list, now: at(2 * MINUTE) })).ok,
+    ).toBe(false);
+    // Once a list shows a-0 evicted again (later evictedAt), its reservation no longer counts.
+    const evictedAgain: Instance = {
+      ...spot('a-0'),
+      status: { phase: 'Deallocated', evictedAt: at(3 * MINUTE).toISOString() },
+    };
+    const later = [evictedAgain, withPhase(b, 'Running')];
+    expect(
+      (await cloud.allocate({ instance: third, region, allInstancesInRegion: later, now: at(4 * MINUTE) }))
+        .ok,
+    ).toBe(true);
+  });
+
+  it('counts a restore even for a list older than the eviction it restored from', async () => {
+    const cloud = new SimulatedCloud();
+    const evictedAt = (minute: number) => at(minute * MINUTE).toISOString();
+    const base = spot('a-0');
+    // Evicted at minute 1, restored, evicted again at minute 5, restored again: zone 1 Spot holds a-0 and b-0.
+    const firstEviction: Instance = { ...base, status: { phase: 'Deallocated', evictedAt: evictedAt(1) } };
+    const secondEviction: Instance = { ...base, status: { phase: 'Deallocated', evictedAt: evictedAt(5) } };
+    await cloud.allocate({
+      instance: secondEviction,
+      region,
+      allInstancesInRegion: [secondEviction],
+      now: at(6 * MINUTE),
+    });
+    const b = spot('b-0');
+    await cloud.allocate({
+      instance: b,
+      region,
+      allInstancesInRegion: [secondEviction, b],
+      now: at(6 * MINUTE),
+    });
+    // A list from minute 2 shows the first eviction: a-0 must still count.
+    const c = spot('c-0');
+    expect(
+      (
+        await cloud.allocate({
+          instance: c,
+          region,
+          allInstancesInRegion: [firstEviction],
+          now: at(7 * MINUTE),
+        })
+      ).ok,
+    ).toBe(false);
+  });
+
   it('keeps regions apart', async () => {
     const cloud = new SimulatedCloud();
     const other = { ...testRegion(), metadata: { name: 'elsewhere' } };
