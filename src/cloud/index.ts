@@ -24,8 +24,8 @@ export {
   blockScope,
   type BlockScope,
 } from './unavailable-offerings.ts';
+export { compareText } from './order.ts';
 export {
-  compareText,
   computePools,
   computePoolsFromLedger,
   type Pool,

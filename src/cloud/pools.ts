@@ -7,6 +7,7 @@
 import type { Architecture, Instance, Priority, RegionSpec, VmCategory } from '../api/index.ts';
 import { poolCapacity } from './capacity.ts';
 import { ledgerOf, type LedgerEntry } from './ledger.ts';
+import { compareText } from './order.ts';
 import { poolPrice } from './prices.ts';
 import {
   familyQuotaName,
@@ -124,11 +125,6 @@ function comparePools(a: Pool, b: Pool): number {
   return (
     compareText(a.vmSize, b.vmSize) || compareText(a.zone, b.zone) || compareText(a.priority, b.priority)
   );
-}
-
-/** Code-unit order, independent of the process locale. */
-export function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function quotaHeadrooms(spec: DeepReadonly<RegionSpec>, tally: UsageTally): QuotaState[] {

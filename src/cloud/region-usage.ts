@@ -2,10 +2,10 @@
 import type { z } from 'zod';
 import type { Instance, PoolUsage, QuotaUsage, RegionSpec, RegionStatus } from '../api/index.ts';
 import { ledgerOf, type LedgerEntry } from './ledger.ts';
-import { compareText } from './pools.ts';
+import { compareText } from './order.ts';
 import { familyQuotaName, quotaLimit, REGIONAL_QUOTA, SPOT_QUOTA } from './quota.ts';
 import type { DeepReadonly } from './readonly.ts';
-import { UsageTally } from './tally.ts';
+import { poolKey, UsageTally } from './tally.ts';
 
 type PoolUsageRow = z.output<typeof PoolUsage>;
 type QuotaUsageRow = z.output<typeof QuotaUsage>;
@@ -38,7 +38,7 @@ function poolUsage(spec: DeepReadonly<RegionSpec>, ledger: readonly LedgerEntry[
   const rows = new Map<string, PoolUsageRow>();
   for (const entry of ledger) {
     if (!entry.holdsCapacity) continue;
-    const key = `${entry.vmSize}\u0000${entry.zone}\u0000${entry.priority}`;
+    const key = poolKey(entry.vmSize, entry.zone, entry.priority);
     const row = rows.get(key) ?? {
       vmSize: entry.vmSize,
       zone: entry.zone,

@@ -22,7 +22,7 @@
 import type { AzureErrorCode, Priority, RegionSpec, UnavailableOffering } from '../api/index.ts';
 import type { FailedOffering } from './errors.ts';
 import type { Placement } from './ledger.ts';
-import { compareText } from './pools.ts';
+import { compareText } from './order.ts';
 import { familyOfQuota, REGIONAL_QUOTA, SPOT_QUOTA, familyQuotaName } from './quota.ts';
 import type { DeepReadonly } from './readonly.ts';
 import { poolKey } from './tally.ts';

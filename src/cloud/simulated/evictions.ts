@@ -20,7 +20,7 @@
 import type { Instance, RegionSpec, RegionVmSize } from '../../api/index.ts';
 import { zoneCapacity } from '../capacity.ts';
 import { instanceKey } from '../ledger.ts';
-import { compareText } from '../pools.ts';
+import { compareText } from '../order.ts';
 import { effectiveMaxPrice, poolPrice } from '../prices.ts';
 import type { EvictionNotice, EvictionReason, EvictionRequest } from '../provider.ts';
 import { unitHash } from '../random.ts';
