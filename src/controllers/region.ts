@@ -71,7 +71,8 @@ export class RegionReconciler {
     const byKey = new Map(instances.map((i) => [`${i.metadata.namespace ?? ''}/${i.metadata.name}`, i]));
     for (const notice of notices) {
       const instance = byKey.get(`${notice.namespace}/${notice.name}`);
-      if (instance !== undefined && ['Running', 'Provisioning'].includes(phaseOf(instance))) await this.evict(instance, notice);
+      if (instance !== undefined && ['Running', 'Provisioning'].includes(phaseOf(instance)))
+        await this.evict(instance, notice);
     }
     if (notices.length > 0) context.logger.info({ evicted: notices.length }, 'Spot VMs evicted');
 
