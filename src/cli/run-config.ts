@@ -17,17 +17,26 @@ export const RunConfig = z.object({
     .string()
     .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/)
     .default('vmfleet-system')
-    .describe('Namespace of the leader-election Lease'),
+    .describe('Namespace of the leader-election Lease (default vmfleet-system)'),
   leaderElect: BooleanText.default(false).describe(
-    'Campaign for the Lease before acting (on for Deployments)',
+    'true|false: campaign for the Lease before acting (default false; true in deploy/)',
   ),
   installCrds: BooleanText.default(true).describe(
-    'Install the CRDs and the default Region if missing (off in-cluster)',
+    'true|false: install the CRDs and the default Region (default true; false in deploy/)',
   ),
-  metricsPort: Port.default(8080),
-  healthPort: Port.default(8081),
-  workers: z.coerce.number().int().min(1).max(64).default(4).describe('Concurrent reconciles per controller'),
-  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  metricsPort: Port.default(8080).describe('Port of /metrics (default 8080; 0 picks a free one)'),
+  healthPort: Port.default(8081).describe('Port of /healthz and /readyz (default 8081)'),
+  workers: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(64)
+    .default(4)
+    .describe('Concurrent reconciles per controller (default 4)'),
+  logLevel: z
+    .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
+    .default('info')
+    .describe('pino level (default info)'),
   identity: z
     .string()
     .min(1)
