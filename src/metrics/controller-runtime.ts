@@ -34,8 +34,18 @@ export class ControllerRuntimeMetrics implements RuntimeObserver {
   private readonly leader: Gauge;
   private readonly initialised = new Set<string>();
 
-  /** `controllers` are pre-initialised (all series at 0) before their first reconcile; others on first sight. */
-  constructor(registry: Registry, controllers: readonly string[] = []) {
+  private readonly onLeadership: ((leading: boolean) => void) | undefined;
+
+  /**
+   * `controllers` are pre-initialised (all series at 0) before their first reconcile; others on first sight.
+   * `onLeadership` hears every leader-election change (the registry uses it to export state only when leading).
+   */
+  constructor(
+    registry: Registry,
+    controllers: readonly string[] = [],
+    onLeadership?: (leading: boolean) => void,
+  ) {
+    this.onLeadership = onLeadership;
     const m = CONTROLLER_METRICS;
     this.reconcileTotal = new Counter(base(m.reconcileTotal, registry));
     this.reconcileErrors = new Counter(base(m.reconcileErrors, registry));
@@ -119,5 +129,6 @@ export class ControllerRuntimeMetrics implements RuntimeObserver {
 
   leaderStatus(lease: string, isLeader: boolean): void {
     this.leader.set({ name: lease }, isLeader ? 1 : 0);
+    this.onLeadership?.(isLeader);
   }
 }

@@ -40,7 +40,11 @@ export interface VmfleetMetrics {
   readonly lifecycle: LifecycleMetrics;
   /** Pass as the runtime Manager's `observer`. */
   readonly observer: RuntimeObserver;
-  /** Sets the caches the state gauges are computed from (once the controllers' reflectors exist). */
+  /**
+   * Sets the caches the state gauges are computed from (once the controllers' reflectors exist). With leader
+   * election (the observer's leaderStatus hook), only the leader exports state gauges and lifecycle series;
+   * a standby exports controller and process metrics only. Without it, state is always exported.
+   */
   setStateSource(state: FleetStateSource): void;
 }
 
@@ -58,16 +62,21 @@ function packageVersion(): string {
 export function createMetrics(options: MetricsOptions = {}): VmfleetMetrics {
   const registry = new Registry();
   let state = options.state ?? EMPTY_STATE;
+  // Undefined until leader election reports; then only the leader exports state. Every replica sees the
+  // same caches, so two exporting replicas would double every sum on the dashboard.
+  let leading: boolean | undefined;
   const now = options.now ?? Date.now;
   const snapshot = stateSnapshotProvider({
-    state: () => state,
+    state: () => (leading === false ? EMPTY_STATE : state),
     now,
     onError: options.onCollectError ?? (() => undefined),
   });
 
   registerStateGauges(registry, snapshot);
   const lifecycle = new LifecycleCounters(registry, () => snapshot().groups);
-  const observer = new ControllerRuntimeMetrics(registry, options.controllers ?? []);
+  const observer = new ControllerRuntimeMetrics(registry, options.controllers ?? [], (isLeader) => {
+    leading = isLeader;
+  });
   const buildInfo = new Gauge({ ...BUILD_INFO, labelNames: BUILD_INFO.labelNames, registers: [registry] });
   buildInfo.set({ version: options.version ?? packageVersion(), node_version: process.version }, 1);
 

@@ -310,3 +310,17 @@ describe('scrape-time recomputation', () => {
     expect(errors).toHaveLength(1);
   });
 });
+
+describe('replicas', () => {
+  it('with leader election only the leader exports state, so sums over replicas are not doubled', async () => {
+    const metrics = createMetrics({ state: world(), defaultMetrics: false, now: () => NOW });
+    const cost = async () => sumOf(await samplesOf(metrics.registry, 'vmfleet_hourly_cost'));
+    expect(await cost()).toBeGreaterThan(0);
+    metrics.observer.leaderStatus?.('vmfleet', false);
+    expect(await samplesOf(metrics.registry, 'vmfleet_hourly_cost')).toEqual([]);
+    expect(await samplesOf(metrics.registry, 'vmfleet_instances_terminated_total')).toEqual([]);
+    expect(await samplesOf(metrics.registry, 'vmfleet_offering_hourly_price')).toEqual([]);
+    metrics.observer.leaderStatus?.('vmfleet', true);
+    expect(await cost()).toBeGreaterThan(0);
+  });
+});
