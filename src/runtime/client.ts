@@ -15,7 +15,9 @@
 //   401 carries no body at all;
 // - unary requests have no timeout of their own, so every call here gets an AbortSignal deadline;
 // - `Watch.watch` aborts a stream after 30 s without data (an inactivity watchdog) and reports that as a
-//   `TimeoutError`; a non-200 answer arrives in `done` as an Error with `statusCode`.
+//   `TimeoutError`; a non-200 answer arrives in `done` as an Error with `statusCode`. The API server sends
+//   bookmarks only about once a minute, so with the library's 30 s every quiet watch would be cut and
+//   reopened twice a minute; we raise the watchdog above the bookmark period (see `KubeClient`).
 
 import {
   ApiException,
@@ -341,6 +343,22 @@ export const eventResource: ResourceType = {
 export interface KubeClientOptions {
   /** Deadline of every unary request. Defaults to 30 s. */
   requestTimeoutMs?: number;
+  /**
+   * A watch that receives nothing (not even a bookmark) for this long is treated as a dead connection
+   * and reopened. Defaults to 100 s: above the API server's ~60 s bookmark period, far below the
+   * 240–300 s server-side watch timeout.
+   */
+  watchInactivityTimeoutMs?: number;
+}
+
+/**
+ * client-node 2.0.1 keeps the watch inactivity timeout in a private field with no setter. If a later
+ * version renames it, this does nothing and the library default (30 s) applies: watches still work, they
+ * are only reopened more often.
+ */
+function setWatchInactivityTimeout(watch: Watch, timeoutMs: number): void {
+  const internals = watch as unknown as { requestTimeoutMs?: unknown };
+  if (typeof internals.requestTimeoutMs === 'number') internals.requestTimeoutMs = timeoutMs;
 }
 
 function collectionPath(resource: ResourceType, namespace: string | undefined): string {
@@ -418,6 +436,7 @@ export class KubeClient implements ListWatchClient, ResourceClient, LeaseClient,
     this.kubeConfig = kubeConfig;
     this.customObjects = kubeConfig.makeApiClient(CustomObjectsApi);
     this.watcher = new Watch(kubeConfig);
+    setWatchInactivityTimeout(this.watcher, options.watchInactivityTimeoutMs ?? 100_000);
     this.timeoutMs = options.requestTimeoutMs ?? 30_000;
   }
 

@@ -12,8 +12,9 @@
 //
 // Built on client-node's `Watch` rather than `makeInformer`: the informer in 1.x stops for good on most
 // errors, resolves `start()` before it has listed anything and lets a throwing handler crash the process.
-// client-node 2.x's `Watch` also aborts a stream after 30 s without any bytes; we treat that like a normal
-// end of stream and re-watch from the last resourceVersion, which doubles as a dead-connection watchdog.
+// client-node 2.x's `Watch` also aborts a stream that stays silent too long (the client raises that
+// limit above the server's bookmark period); we treat it like a normal end of stream and re-watch from the
+// last resourceVersion, so it serves as a dead-connection watchdog.
 
 import type { Logger } from 'pino';
 import { ExponentialBackoff, randomBetween, type RandomSource } from './backoff.ts';
@@ -292,6 +293,8 @@ export class Reflector<T extends KubeObject> {
   }
 
   private watchOnce(signal: AbortSignal): Promise<WatchOutcome> {
+    // An abort that happened while we were not listening (between list and watch) must still count.
+    if (signal.aborted) return Promise.resolve({ kind: 'stopped' });
     return new Promise<WatchOutcome>((resolve) => {
       const startedAt = this.clock.now();
       let events = 0;
@@ -330,7 +333,7 @@ export class Reflector<T extends KubeObject> {
           },
           (error) => {
             if (error === null || error.reason === 'Timeout') {
-              // A server-side timeout or client-node's 30 s inactivity abort: resume from the last RV.
+              // A server-side timeout, or client-node's inactivity abort: resume from the last RV.
               finish({ kind: 'ended', events, durationMs: this.clock.now() - startedAt });
             } else if (error.code === 410) {
               finish({ kind: 'gone' });

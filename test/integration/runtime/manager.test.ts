@@ -7,12 +7,7 @@ import { afterEach, beforeAll, expect, it } from 'vitest';
 import type { KubeClient } from '../../../src/runtime/client.ts';
 import { Controller, generationChanged, mapToControllerOwner } from '../../../src/runtime/controller.ts';
 import { Manager, type ManagerExit } from '../../../src/runtime/manager.ts';
-import {
-  controllerReference,
-  keyOf,
-  objectKey,
-  type ResourceType,
-} from '../../../src/runtime/objects.ts';
+import { controllerReference, keyOf, objectKey, type ResourceType } from '../../../src/runtime/objects.ts';
 import { OPERATOR_NAMESPACE } from '../../cluster/controlplane.ts';
 import { describeCluster, eventually, kubectlOk, uniqueName, useCluster } from '../cluster.ts';
 import {

@@ -191,14 +191,36 @@ describeCluster('Reflector on a real API server', () => {
     expect(recorded.updates).toEqual([]);
   });
 
-  it('stops promptly and keeps its last cache', async () => {
-    const namespace = await createNamespace('rt-stop');
-    await client.create(probes, probe(namespace, 'kept'));
+  it('a relist after missed events reports deletes as tombstones and changes as updates', async () => {
+    const namespace = await createNamespace('rt-relist');
+    for (const name of ['kept', 'changed', 'deleted'])
+      await client.create(probes, probe(namespace, name, { size: 1 }));
     const reflector = start({ namespace });
+    const recorded = recorder(reflector);
     reflector.start();
     await reflector.waitForSync();
+
+    // While the reflector is stopped, the world moves on without it.
     await reflector.stop();
-    await client.create(probes, probe(namespace, 'after-stop'));
-    expect(reflector.store.keys()).toEqual([`${namespace}/kept`]);
+    expect(reflector.store.size).toBe(3);
+    await client.patch(
+      probes,
+      { namespace, name: 'changed' },
+      { type: 'merge', body: { spec: { size: 2 } } },
+    );
+    await client.delete(probes, { namespace, name: 'deleted' });
+    await client.create(probes, probe(namespace, 'created'));
+
+    reflector.start();
+    await eventually(() => {
+      expect(recorded.deletes).toEqual([
+        { key: `${namespace}/deleted`, finalStateUnknown: true, lastSize: 1 },
+      ]);
+      expect(recorded.updates).toEqual([`${namespace}/changed@2`]);
+      expect(recorded.adds).toEqual([`${namespace}/created`]);
+    });
+    expect(reflector.store.keys().sort()).toEqual(
+      ['changed', 'created', 'kept'].map((n) => `${namespace}/${n}`),
+    );
   });
 });
