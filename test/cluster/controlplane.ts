@@ -85,6 +85,8 @@ export interface StartOptions {
   withControllerManager?: boolean;
   /** Write an audit log of write verbs (Metadata level) for counting writes per user. */
   auditLog?: boolean;
+  /** Extra kube-apiserver flags (later ones win), e.g. feature gates for a particular test. */
+  apiServerFlags?: string[];
   /** Use these binaries instead of running build.sh. */
   binDir?: string;
   /** Fixed working directory (wiped first); default: a fresh temp dir removed by stop(). */
@@ -244,6 +246,9 @@ class Plane implements ControlPlane {
       '--disable-admission-plugins=ServiceAccount',
       `--service-account-key-file=${join(this.baseDir, 'sa.pub')}`,
       `--service-account-signing-key-file=${join(this.baseDir, 'sa.key')}`,
+      // Without a watch-drain deadline a SIGTERM waits on open watches (KCM's, an operator's) until the
+      // stop gives up and kills; 1 s keeps restartApiServer() graceful and about 5 s long.
+      '--shutdown-watch-termination-grace-period=1s',
     ];
     if (this.auditLogPath !== null) {
       flags.push(
@@ -255,7 +260,7 @@ class Plane implements ControlPlane {
         '--audit-log-maxbackup=1',
       );
     }
-    return flags;
+    return [...flags, ...(this.opts.apiServerFlags ?? [])];
   }
 
   private async startApiServer(port?: number): Promise<void> {
