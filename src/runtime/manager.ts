@@ -14,7 +14,7 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { KubeClient } from './client.ts';
 import { systemClock, type Clock } from './clock.ts';
-import type { Controller } from './controller.ts';
+import { Controller, type ControllerOptions } from './controller.ts';
 import { EventRecorder } from './events.ts';
 import { HealthServer } from './health.ts';
 import { LeaderElector, type LeaderElectionTiming } from './leader-election.ts';
@@ -163,6 +163,18 @@ export class Manager {
   addController(controller: Controller): void {
     if (this.state !== 'new') throw new Error('controllers must be added before start');
     this.controllers.push(controller);
+  }
+
+  /** Creates a controller wired to this manager's logger, clock and observer, and adds it. */
+  createController(options: Omit<ControllerOptions, 'logger' | 'clock' | 'observer'>): Controller {
+    const controller = new Controller({
+      ...options,
+      logger: this.logger,
+      clock: this.clock,
+      ...(this.observer === undefined ? {} : { observer: this.observer }),
+    });
+    this.addController(controller);
+    return controller;
   }
 
   /** True when every reflector has synced (what `/readyz` reports). */

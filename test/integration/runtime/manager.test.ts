@@ -290,4 +290,91 @@ describeCluster('Manager and Controller on a real API server', () => {
     ]);
     expect(holder).toBe('');
   });
+
+  it('resyncs every cached key periodically even when nothing changes', async () => {
+    const namespace = await createNamespace('rt-resync');
+    await admin.create(probes, probe(namespace, 'idle'));
+    const manager = new Manager({
+      client: admin,
+      logger: testLogger(),
+      namespace: OPERATOR_NAMESPACE,
+      leaderElection: false,
+      health: false,
+    });
+    managers.push(manager);
+    const cache = manager.reflector<Probe>(probes, { namespace });
+    let runs = 0;
+    manager
+      .createController({
+        name: 'resync',
+        resyncPeriodMs: 300,
+        reconcile: () => {
+          runs++;
+          return Promise.resolve({});
+        },
+      })
+      .watchPrimary(cache);
+    await manager.start();
+    await eventually(() => { expect(runs).toBeGreaterThanOrEqual(4); });
+  });
+
+  it('a manager that loses its lease aborts in-flight reconciles and stops with leadership-lost', async () => {
+    const namespace = await createNamespace('rt-lost');
+    const leaseName = uniqueName('rt-mgr-lost');
+    await admin.create(probes, probe(namespace, 'busy'));
+    const manager = new Manager({
+      client: admin,
+      logger: testLogger(),
+      namespace: OPERATOR_NAMESPACE,
+      identity: 'soon-deposed',
+      leaderElection: { leaseName },
+      health: false,
+    });
+    managers.push(manager);
+    const cache = manager.reflector<Probe>(probes, { namespace });
+    const inFlight = signalled<AbortSignal>();
+    manager
+      .createController({
+        name: 'hanging',
+        // Never finishes on its own: only the abort on lost leadership ends it.
+        reconcile: (_request, { signal }) => {
+          inFlight.resolve(signal);
+          return new Promise((resolve) => {
+            signal.addEventListener('abort', () => {
+              resolve({});
+            });
+          });
+        },
+      })
+      .watchPrimary(cache);
+    await manager.start();
+    const reconcileSignal = await inFlight.promise;
+
+    const lease = JSON.parse(
+      await kubectlOk(['get', 'lease', '-n', OPERATOR_NAMESPACE, leaseName, '-o', 'json']),
+    ) as { metadata: { resourceVersion: string }; spec: { leaseTransitions?: number } };
+    const now = new Date().toISOString().replace('Z', '000Z');
+    await kubectlOk(['replace', '-f', '-'], {
+      input: JSON.stringify({
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: {
+          name: leaseName,
+          namespace: OPERATOR_NAMESPACE,
+          resourceVersion: lease.metadata.resourceVersion,
+        },
+        spec: {
+          holderIdentity: 'usurper',
+          leaseDurationSeconds: 15,
+          renewTime: now,
+          acquireTime: now,
+          leaseTransitions: (lease.spec.leaseTransitions ?? 0) + 1,
+        },
+      }),
+    });
+
+    expect(await manager.done).toEqual({ reason: 'leadership-lost' });
+    expect(reconcileSignal.aborted).toBe(true);
+    expect(manager.isLeader).toBe(false);
+  });
 });

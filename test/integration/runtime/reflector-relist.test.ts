@@ -62,7 +62,12 @@ describeCluster('Reflector relisting after 410 Gone', () => {
     await plane.restartApiServer();
     await client.create(probes, probe('default', 'after'));
 
-    await eventually(() => { expect(reflector.store.has('default/after')).toBe(true); }, { timeoutMs: 30_000 });
+    await eventually(
+      () => {
+        expect(reflector.store.has('default/after')).toBe(true);
+      },
+      { timeoutMs: 30_000 },
+    );
     // Only a 410 makes the reflector list again; errors while the server was down only re-watch.
     expect(lists).toBe(2);
     expect(watches).toBeGreaterThan(1);
