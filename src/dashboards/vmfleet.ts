@@ -271,7 +271,7 @@ export function vmfleetDashboard(): dashboard.Dashboard {
         id: 20,
         title: 'Desired vs actual',
         description:
-          'Target instances (spec), placed instances (any phase but Failed) and Running instances, per group.',
+          'Target instances (spec), placed instances (any phase, not being deleted) and Running instances, per group.',
         gridPos: { x: 0, y: 30, w: 12, h: 8 },
         queries: [
           { expr: Q.desiredInstances, legend: `${GROUP_LEGEND} desired` },

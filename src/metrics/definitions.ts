@@ -23,7 +23,7 @@ export const STATE_METRICS = {
   instances: {
     name: 'vmfleet_instances',
     type: 'gauge',
-    help: 'Instances placed per group, zone, fault domain and capacity type (every phase but Failed, not being deleted). Every eligible zone and fault domain is reported, with 0 when empty.',
+    help: 'Instances placed per group, zone, fault domain and capacity type (any phase, not being deleted), as status.byFaultDomain counts them. Every eligible zone and fault domain is reported, with 0 when empty.',
     labelNames: [...GROUP, 'zone', 'fault_domain', 'capacity_type'],
   },
   readyInstances: {
@@ -53,7 +53,7 @@ export const STATE_METRICS = {
   hourlyCost: {
     name: 'vmfleet_hourly_cost',
     type: 'gauge',
-    help: 'Cost of the Running instances in USD per hour (their status.pricePerHour), per group, zone and capacity type. Multiply by 730 for a month.',
+    help: 'Cost of the Running instances (not being deleted) in USD per hour, their status.pricePerHour, per group, zone and capacity type; sums to status.hourlyCost. Multiply by 730 for a month.',
     labelNames: [...GROUP, 'zone', 'capacity_type'],
   },
   regularEquivalentHourlyCost: {

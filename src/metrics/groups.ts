@@ -45,12 +45,12 @@ function isBeingDeleted(instance: DeepReadonly<Instance>): boolean {
 }
 
 /**
- * Placed: holds a place in the group's zones and fault domains (every phase but Failed, which is about to
- * be replaced), and is not being deleted (a deleted VM must not count, or scale-in would remove two).
- * An Instance without a phase yet is Pending. Deallocated Spot VMs stay placed, as Azure counts them.
+ * Placed: holds a place in the group's zones and fault domains. Every phase counts, as the engine and the
+ * group status count them (a Failed VM until it is replaced, a Deallocated Spot VM as Azure does); an
+ * Instance being deleted does not (counting it would make scale-in remove two).
  */
 export function isPlaced(instance: DeepReadonly<Instance>): boolean {
-  return instance.status?.phase !== 'Failed' && !isBeingDeleted(instance);
+  return !isBeingDeleted(instance);
 }
 
 /** Ready: Running and not being deleted (status.readyInstances). */
@@ -58,7 +58,7 @@ export function isReady(instance: DeepReadonly<Instance>): boolean {
   return instance.status?.phase === 'Running' && !isBeingDeleted(instance);
 }
 
-/** Billed: Running, whether or not deletion has begun; the VM costs money until the provider releases it. */
+/** Billed: the instances status.hourlyCost sums, Running and not being deleted. */
 export function isBilled(instance: DeepReadonly<Instance>): boolean {
-  return instance.status?.phase === 'Running';
+  return isReady(instance);
 }

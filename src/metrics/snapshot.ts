@@ -248,9 +248,10 @@ function regionUsage(
     for (const pool of reported) usage.set(key(pool.vmSize, pool.zone, pool.priority), pool.count);
   } else {
     for (const instance of instances) {
-      // A deallocated VM gives its compute back to the region.
+      // Failed VMs never got compute; deallocated ones gave it back to the region.
       if (instance.spec.region !== index.region.metadata.name) continue;
-      if (!isPlaced(instance) || instance.status?.phase === 'Deallocated') continue;
+      const phase = instance.status?.phase;
+      if (!isPlaced(instance) || phase === 'Failed' || phase === 'Deallocated') continue;
       const k = key(instance.spec.vmSize, instance.spec.zone, instance.spec.priority);
       usage.set(k, (usage.get(k) ?? 0) + 1);
     }

@@ -152,10 +152,9 @@ describe.skipIf(!available)('dashboard queries against a real Prometheus', () =>
   it('summed hourly cost equals the Running instances’ prices, through Prometheus', async () => {
     const response = await query('sum(vmfleet_hourly_cost)');
     const [sample] = response.data.result as { value: [number, string] }[];
-    const expected = INSTANCES.filter((i) => i.status?.phase === 'Running').reduce(
-      (total, i) => total + (i.status?.pricePerHour ?? 0),
-      0,
-    );
+    const expected = INSTANCES.filter(
+      (i) => i.status?.phase === 'Running' && !i.metadata.deletionTimestamp,
+    ).reduce((total, i) => total + (i.status?.pricePerHour ?? 0), 0);
     expect(Math.abs(Number(sample?.value[1]) - expected)).toBeLessThan(1e-9);
   });
 });

@@ -121,8 +121,8 @@ export function instanceOf(owner: ScaleSet | ComputeFleet, instanceId: number, s
 }
 
 /**
- * web: zone 1 holds 3 (fault domains 0, 1, 0), zone 2 holds 1, zone 3 holds 1 Provisioning; plus a Failed VM
- * (not placed) and a Running VM being deleted (billed, not placed).
+ * web: zone 1 holds 3 Running (fault domains 0, 1, 0), zone 2 holds 1 Running and 1 Failed (placed until
+ * replaced), zone 3 holds 1 Provisioning; plus a Running VM being deleted (neither placed nor billed).
  * jobs: 2 Regular D4s_v5 in zone 1, 3 Spot D2s_v5 in zone 2, 1 Deallocated Spot in zone 1.
  */
 export const INSTANCES: Instance[] = [

@@ -22,13 +22,13 @@ const world = () =>
   staticState({ scaleSets: [WEB], computeFleets: [JOBS], instances: INSTANCES, regions: [REGION] });
 
 describe('cost gauges', () => {
-  it('vmfleet_hourly_cost sums to the Running instances’ prices (deleting ones too: they are still billed)', async () => {
+  it('vmfleet_hourly_cost sums to the Running instances’ prices (not being deleted: as status.hourlyCost)', async () => {
     const cost = await samplesOf(metricsFor(world()), 'vmfleet_hourly_cost');
-    const running = INSTANCES.filter((i) => i.status?.phase === 'Running');
+    const running = INSTANCES.filter((i) => i.status?.phase === 'Running' && !i.metadata.deletionTimestamp);
     const expected = running.reduce((total, i) => total + (i.status?.pricePerHour ?? 0), 0);
     expect(sumOf(cost)).toBeCloseTo(expected, 9);
     expect(Math.abs(sumOf(cost) - expected)).toBeLessThan(1e-9);
-    expect(sumOf(cost, web)).toBeCloseTo(5 * 0.096, 9);
+    expect(sumOf(cost, web)).toBeCloseTo(4 * 0.096, 9);
     expect(sumOf(cost, { ...jobs, capacity_type: 'regular' })).toBeCloseTo(2 * 0.192, 9);
     expect(sumOf(cost, { ...jobs, capacity_type: 'spot' })).toBeCloseTo(3 * 0.0192, 9);
   });
@@ -63,7 +63,7 @@ describe('cost gauges', () => {
   it('vmfleet_regular_equivalent_hourly_cost prices the same VMs at the Regular price', async () => {
     const registry = metricsFor(world());
     const equivalent = await samplesOf(registry, 'vmfleet_regular_equivalent_hourly_cost');
-    expect(sumOf(equivalent, web)).toBeCloseTo(5 * 0.096, 9);
+    expect(sumOf(equivalent, web)).toBeCloseTo(4 * 0.096, 9);
     expect(sumOf(equivalent, { ...jobs, capacity_type: 'spot' })).toBeCloseTo(3 * 0.096, 9);
     const cost = await samplesOf(registry, 'vmfleet_hourly_cost');
     expect(sumOf(equivalent) - sumOf(cost)).toBeCloseTo(3 * (0.096 - 0.0192), 9);
@@ -79,10 +79,10 @@ describe('instance gauges', () => {
     const cell = (zone: string, fd: number) =>
       valueOf(webSeries, { zone, fault_domain: String(fd), capacity_type: 'regular' });
     expect([0, 1, 2, 3, 4].map((fd) => cell('1', fd))).toEqual([2, 1, 0, 0, 0]);
-    expect([0, 1, 2, 3, 4].map((fd) => cell('2', fd))).toEqual([1, 0, 0, 0, 0]);
+    expect([0, 1, 2, 3, 4].map((fd) => cell('2', fd))).toEqual([1, 1, 0, 0, 0]);
     expect([0, 1, 2].map((fd) => cell('3', fd))).toEqual([0, 0, 1]);
-    // Failed and being-deleted instances are not placed.
-    expect(sumOf(webSeries)).toBe(5);
+    // The Failed instance counts until it is replaced; the one being deleted does not.
+    expect(sumOf(webSeries)).toBe(6);
     // jobs: 2 zones × 5 fault domains × 2 capacity types; the Deallocated Spot VM still counts.
     const jobSeries = instances.filter((s) => s.labels.name === 'jobs');
     expect(jobSeries).toHaveLength(2 * 5 * 2);
@@ -100,7 +100,7 @@ describe('instance gauges', () => {
     expect(valueOf(desired, web)).toBe(6);
     expect(valueOf(desired, jobs)).toBe(6);
     const vcpus = await samplesOf(registry, 'vmfleet_vcpus');
-    expect(valueOf(vcpus, { ...web, capacity_type: 'regular' })).toBe(5 * 2);
+    expect(valueOf(vcpus, { ...web, capacity_type: 'regular' })).toBe(6 * 2);
     expect(valueOf(vcpus, { ...jobs, capacity_type: 'regular' })).toBe(2 * 4);
     expect(valueOf(vcpus, { ...jobs, capacity_type: 'spot' })).toBe(4 * 2);
   });
@@ -125,10 +125,10 @@ describe('spread gauges', () => {
       samplesOf(registry, 'vmfleet_fault_domain_skew'),
       samplesOf(registry, 'vmfleet_largest_zone_share'),
     ]);
-    // web: zones 3/1/1 → skew 2, share 3/5; zone 1's fault domains 2/1/0/0/0 → 2.
+    // web: zones 3/2/1 → skew 2, share 3/6; zone 1's fault domains 2/1/0/0/0 → 2.
     expect(valueOf(zoneSkew, web)).toBe(2);
     expect(valueOf(fdSkew, web)).toBe(2);
-    expect(valueOf(share, web)).toBeCloseTo(0.6, 12);
+    expect(valueOf(share, web)).toBeCloseTo(0.5, 12);
     // jobs: zones 3/3 → 0 and 0.5; each zone 1/1/1/0/0 → 1.
     expect(valueOf(zoneSkew, jobs)).toBe(0);
     expect(valueOf(fdSkew, jobs)).toBe(1);
@@ -146,7 +146,7 @@ describe('spread gauges', () => {
     });
     expect(status.byZone).toEqual([
       { zone: '1', count: 3 },
-      { zone: '2', count: 1 },
+      { zone: '2', count: 2 },
       { zone: '3', count: 1 },
     ]);
   });
@@ -274,9 +274,9 @@ describe('scrape-time recomputation', () => {
       instances: () => instances,
     };
     const registry = metricsFor(state);
-    expect(sumOf(await samplesOf(registry, 'vmfleet_instances'), web)).toBe(5);
-    instances = [...INSTANCES, instanceOf(WEB, 7, { zone: '2', faultDomain: 3 })];
     expect(sumOf(await samplesOf(registry, 'vmfleet_instances'), web)).toBe(6);
+    instances = [...INSTANCES, instanceOf(WEB, 7, { zone: '2', faultDomain: 3 })];
+    expect(sumOf(await samplesOf(registry, 'vmfleet_instances'), web)).toBe(7);
     scaleSets = [];
     instances = INSTANCES.filter((i) => i.metadata.labels?.['vmfleet.io/scaleset'] !== 'web');
     const after = await samplesOf(registry, 'vmfleet_instances');
@@ -286,8 +286,8 @@ describe('scrape-time recomputation', () => {
 
   it('instances of a group no longer in the cache still count and cost, without spread series', async () => {
     const registry = metricsFor(staticState({ instances: INSTANCES, regions: [REGION] }));
-    expect(sumOf(await samplesOf(registry, 'vmfleet_hourly_cost'), web)).toBeCloseTo(5 * 0.096, 9);
-    expect(sumOf(await samplesOf(registry, 'vmfleet_instances'), web)).toBe(5);
+    expect(sumOf(await samplesOf(registry, 'vmfleet_hourly_cost'), web)).toBeCloseTo(4 * 0.096, 9);
+    expect(sumOf(await samplesOf(registry, 'vmfleet_instances'), web)).toBe(6);
     expect(await samplesOf(registry, 'vmfleet_zone_skew')).toEqual([]);
   });
 
