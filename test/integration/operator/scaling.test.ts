@@ -1,0 +1,144 @@
+// Scaling a ScaleSet: out and in through its spec, the removal order of its scale-in rule, protection from
+// scale-in, and the scale subresource that `kubectl scale` and an HPA use.
+import { it } from 'vitest';
+import type { Instance } from '../../../src/api/index.ts';
+import { INSTANCES } from '../../../src/controllers/resources.ts';
+import { describeCluster, eventually, kubectlOk } from '../cluster.ts';
+import {
+  countBy,
+  createGroup,
+  currentCondition,
+  getGroup,
+  instancesOf,
+  newWorld,
+  patchSpec,
+  scaleSet,
+  waitReady,
+} from './support.ts';
+
+const ZONES = ['1', '2', '3'];
+
+describeCluster('ScaleSet scaling on the real control plane', () => {
+  it.concurrent(
+    'scales out and in; OldestVM removes the oldest VM of each fullest zone; a protected VM stays',
+    async ({ expect, onTestFinished }) => {
+      const world = await newWorld({ onTestFinished }, 'scale');
+      await world.startOperator();
+      await createGroup(
+        world,
+        scaleSet(world, 'web', {
+          orchestrationMode: 'Uniform',
+          vmSize: 'Standard_D2s_v5',
+          capacity: 6,
+          zones: ZONES,
+          zoneBalance: true,
+          scaleInPolicy: { rules: ['OldestVM'] },
+        }),
+      );
+      await waitReady(world, 'ScaleSet', 'web', 6);
+
+      await patchSpec(world, 'ScaleSet', 'web', { capacity: 9 });
+      const { instances: nine } = await waitReady(world, 'ScaleSet', 'web', 9);
+      expect(nine.map((i) => i.spec.instanceId)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+      expect(countBy(nine, (i) => i.spec.zone)).toEqual({ '1': 3, '2': 3, '3': 3 });
+      // Max spreading put each zone's three VMs in three fault domains, so no fault domain is fuller than
+      // another and the scale-in rule alone picks the victim within a zone.
+      for (const zone of ZONES) {
+        const domains = nine.filter((i) => i.spec.zone === zone).map((i) => i.spec.faultDomain);
+        expect(new Set(domains).size, `zone ${zone} fault domains`).toBe(3);
+      }
+
+      // Protect the oldest VM of zone 1: scale-in must pass it over.
+      const inZone = (zone: string, list: readonly Instance[]) => list.filter((i) => i.spec.zone === zone);
+      const protectedVm = inZone('1', nine)[0];
+      if (protectedVm === undefined) throw new Error('zone 1 is empty');
+      await world.admin.patch(
+        INSTANCES,
+        { namespace: world.namespace, name: protectedVm.metadata.name },
+        { type: 'merge', body: { spec: { protection: { fromScaleIn: true } } } },
+      );
+
+      // 9 → 6: every zone holds 3, so one goes from each, the oldest (lowest id) that is not protected.
+      const expectedGone = ZONES.map(
+        (zone) => inZone(zone, nine).filter((i) => i !== protectedVm)[0]?.metadata.name,
+      );
+      await patchSpec(world, 'ScaleSet', 'web', { capacity: 6 });
+      const { instances: six } = await waitReady(world, 'ScaleSet', 'web', 6);
+      const names = six.map((i) => i.metadata.name);
+      expect(nine.map((i) => i.metadata.name).filter((name) => !names.includes(name))).toEqual(expectedGone);
+      expect(names).toContain(protectedVm.metadata.name);
+      expect(countBy(six, (i) => i.spec.zone)).toEqual({ '1': 2, '2': 2, '3': 2 });
+      // Surviving VMs are the same objects: scale-in never recreates what it keeps.
+      expect(six.map((i) => i.metadata.uid)).toEqual(
+        nine.filter((i) => names.includes(i.metadata.name)).map((i) => i.metadata.uid),
+      );
+
+      // 6 → 0: only the protected VM is left, and status says why the target is not met.
+      await patchSpec(world, 'ScaleSet', 'web', { capacity: 0 });
+      await eventually(
+        async () => {
+          const left = await instancesOf(world, 'ScaleSet', 'web');
+          expect(left.map((i) => i.metadata.name)).toEqual([protectedVm.metadata.name]);
+          const group = await getGroup(world, 'ScaleSet', 'web');
+          expect(currentCondition(group, 'Degraded')).toMatchObject({
+            status: 'True',
+            reason: 'ProtectedInstances',
+          });
+          expect(group.status?.capacity).toBe(1);
+        },
+        { timeoutMs: 30_000, intervalMs: 100 },
+      );
+    },
+  );
+
+  it.concurrent(
+    'kubectl scale drives spec.capacity through the scale subresource',
+    async ({ expect, onTestFinished }) => {
+      const world = await newWorld({ onTestFinished }, 'kscale');
+      await world.startOperator();
+      await createGroup(
+        world,
+        scaleSet(world, 'api', {
+          orchestrationMode: 'Uniform',
+          vmSize: 'Standard_D2as_v5',
+          capacity: 2,
+          zones: ['1', '2'],
+        }),
+      );
+      await waitReady(world, 'ScaleSet', 'api', 2);
+
+      await kubectlOk(['scale', 'scaleset', 'api', '-n', world.namespace, '--replicas=5']);
+      const { group } = await waitReady(world, 'ScaleSet', 'api', 5);
+      expect(group.spec['capacity']).toBe(5);
+
+      const scalePath = `/apis/compute.vmfleet.io/v1alpha1/namespaces/${world.namespace}/scalesets/api/scale`;
+      const scale = JSON.parse(await kubectlOk(['get', '--raw', scalePath])) as {
+        kind: string;
+        spec: { replicas: number };
+        status: { replicas: number; selector: string };
+      };
+      expect(scale).toMatchObject({
+        kind: 'Scale',
+        spec: { replicas: 5 },
+        status: { replicas: 5, selector: 'vmfleet.io/scaleset=api' },
+      });
+      // The selector an HPA would use selects exactly the set's Instances.
+      const selected = await kubectlOk([
+        'get',
+        'instances',
+        '-n',
+        world.namespace,
+        '-l',
+        scale.status.selector,
+        '-o',
+        'name',
+      ]);
+      expect(selected.trim().split('\n').sort()).toEqual(
+        ['api-0', 'api-1', 'api-2', 'api-3', 'api-4'].map((n) => `instance.compute.vmfleet.io/${n}`),
+      );
+
+      await kubectlOk(['scale', 'scaleset', 'api', '-n', world.namespace, '--replicas=1']);
+      await waitReady(world, 'ScaleSet', 'api', 1);
+    },
+  );
+});
