@@ -114,8 +114,12 @@ const DEGRADED_REASONS: readonly ShortfallReason[] = [
 function firstShortfall(
   outcomes: readonly PriorityOutcome[],
 ): { reason: ShortfallReason; message: string } | undefined {
+  // A target is missed when it is short, or when protected instances hold it above its target (the
+  // engine reports that as a reason with no shortfall, since nothing is missing).
+  const missed = (o: PriorityOutcome) =>
+    o.shortfall > 0 || o.reasons.some((r) => r.reason === 'ProtectedInstances');
   const all = outcomes.flatMap((o) =>
-    o.shortfall > 0 ? o.reasons.map((r) => ({ ...r, priority: o.priority })) : [],
+    missed(o) ? o.reasons.map((r) => ({ ...r, priority: o.priority })) : [],
   );
   for (const reason of DEGRADED_REASONS) {
     const found = all.find((r) => r.reason === reason);
