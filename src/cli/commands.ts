@@ -1,7 +1,7 @@
 // vmfleet command dispatcher: `vmfleet crds` and `vmfleet generate` (the files generated from src/). Later commands
 // (`run`, `plan`) are added here as they land.
 import { parseArgs } from 'node:util';
-import { crdFiles, generatedFiles } from './generated-files.ts';
+import { crdFiles, generatedFiles, type GeneratedFile } from './generated-files.ts';
 import { runOperator } from './run.ts';
 import { driftedFiles, writeGeneratedFiles } from './write-generated.ts';
 
@@ -10,21 +10,31 @@ const USAGE = `usage: vmfleet <command> [flags]
 commands:
   run [flags]                       run the operator (see: vmfleet run --help)
   crds [--root DIR] [--check]       write the CRDs to DIR/crds/ (default: the current directory)
-  generate [--root DIR] [--check]   write every generated file (CRDs, default Region, README API reference)
+  generate [--root DIR] [--check]   write every generated file (CRDs, default Region, README API reference,
+                                    Grafana dashboard; needs the dev dependencies)
 
 With --check nothing is written; the exit code is 1 when a file differs from the generator.
 `;
 
 export type Io = { stdout: (s: string) => void; stderr: (s: string) => void };
 
-function runGenerator(argv: string[], which: 'crds' | 'generate', io: Io): number {
+/**
+ * The dashboard is generated with the Grafana SDK, a dev dependency absent from the production image, so
+ * it is loaded only when `generate` runs (from a checkout).
+ */
+async function allGeneratedFiles(): Promise<GeneratedFile[]> {
+  const { dashboardFiles } = await import('../dashboards/index.ts');
+  return [...generatedFiles(), ...dashboardFiles()];
+}
+
+async function runGenerator(argv: string[], which: 'crds' | 'generate', io: Io): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: { root: { type: 'string', default: '.' }, check: { type: 'boolean', default: false } },
     strict: true,
   });
   const root = values.root;
-  const files = which === 'crds' ? crdFiles() : generatedFiles();
+  const files = which === 'crds' ? crdFiles() : await allGeneratedFiles();
   if (values.check) {
     const drifted = driftedFiles(root, files);
     for (const path of drifted) io.stderr(`out of date: ${path} (run: npx vmfleet ${which})\n`);
@@ -40,7 +50,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     switch (command) {
       case 'crds':
       case 'generate':
-        return runGenerator(rest, command, io);
+        return await runGenerator(rest, command, io);
       case 'run':
         return await runOperator(rest, io);
       case undefined:
