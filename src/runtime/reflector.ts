@@ -155,8 +155,7 @@ export class Reflector<T extends KubeObject> {
   addEventHandler(handler: ResourceEventHandler<T>): () => void {
     this.handlers.add(handler);
     if (this.hasSynced) {
-      for (const object of this.cache.list())
-        this.callHandler(handler, 'onAdd', () => handler.onAdd?.(object, true));
+      for (const object of this.cache.list()) this.callHandler('onAdd', () => handler.onAdd?.(object, true));
     }
     return () => this.handlers.delete(handler);
   }
@@ -431,12 +430,12 @@ export class Reflector<T extends KubeObject> {
     call: (handler: ResourceEventHandler<T>) => void,
   ): void {
     for (const handler of this.handlers)
-      this.callHandler(handler, hook, () => {
+      this.callHandler(hook, () => {
         call(handler);
       });
   }
 
-  private callHandler(_handler: ResourceEventHandler<T>, hook: string, call: () => void): void {
+  private callHandler(hook: string, call: () => void): void {
     try {
       call();
     } catch (error) {
