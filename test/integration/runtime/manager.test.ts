@@ -315,7 +315,9 @@ describeCluster('Manager and Controller on a real API server', () => {
       })
       .watchPrimary(cache);
     await manager.start();
-    await eventually(() => { expect(runs).toBeGreaterThanOrEqual(4); });
+    await eventually(() => {
+      expect(runs).toBeGreaterThanOrEqual(4);
+    });
   });
 
   it('a manager that loses its lease aborts in-flight reconciles and stops with leadership-lost', async () => {
