@@ -12,7 +12,16 @@ import {
   yamlFiles,
   type KubeObject,
 } from '../cluster/manifests.ts';
-import { describeCluster, eventually, installProblems, kubectl, kubectlOk, uniqueName } from './cluster.ts';
+import { OPERATOR_USER, readAuditEvents } from '../cluster/controlplane.ts';
+import {
+  describeCluster,
+  eventually,
+  installProblems,
+  kubectl,
+  kubectlOk,
+  uniqueName,
+  useCluster,
+} from './cluster.ts';
 
 const GROUP_VERSION = 'compute.vmfleet.io/v1alpha1';
 
@@ -251,6 +260,16 @@ describeCluster("the operator's identity gets exactly what deploy/ grants", () =
         regarding: { apiVersion: GROUP_VERSION, kind: 'Instance', name: 'op-0', namespace: ns },
       };
       await kubectlOk(['create', '-f', '-'], { ...asOperator, input: JSON.stringify(event) });
+
+      // The audit log (blocking mode: on disk when the request returned) counts these writes per user.
+      const auditLog = useCluster().auditLogPath;
+      if (auditLog === null) throw new Error('the shared plane runs with an audit log');
+      const mine = (await readAuditEvents(auditLog)).filter(
+        (e) => e.user.username === OPERATOR_USER && e.objectRef?.namespace === ns,
+      );
+      expect(
+        mine.map((e) => `${e.verb} ${e.objectRef?.resource ?? ''}/${e.objectRef?.subresource ?? ''}`),
+      ).toEqual(['create instances/', 'patch instances/status', 'create events/']);
     });
 
     it('holds a Lease in vmfleet-system but not elsewhere, and cannot read Secrets', async () => {
