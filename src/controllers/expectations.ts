@@ -41,6 +41,17 @@ export class Expectations {
     return false;
   }
 
+  /**
+   * Writes that certainly did not happen (refused by the API server, or never sent): their watch events
+   * will never come, so stop waiting for them (the ReplicaSet controller's CreationObserved on failure).
+   */
+  lower(ownerKey: string, change: { creates?: readonly string[]; deletes?: readonly string[] }): void {
+    const entry = this.pending.get(ownerKey);
+    if (entry === undefined) return;
+    for (const name of change.creates ?? []) entry.creates.delete(name);
+    for (const name of change.deletes ?? []) entry.deletes.delete(name);
+  }
+
   forget(ownerKey: string): void {
     this.pending.delete(ownerKey);
   }

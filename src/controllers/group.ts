@@ -9,6 +9,7 @@ import { toEngineRegion, toEngineUnavailable } from '../cloud/index.ts';
 import { plan as planPlacement, type GroupSpec, type Plan } from '../engine/index.ts';
 import type { LifecycleMetrics } from '../metrics/index.ts';
 import {
+  KubeApiError,
   isAlreadyExists,
   isBeingDeleted,
   isNotFound,
@@ -105,10 +106,40 @@ const EXPECTATION_RECHECK_MS = 1_000;
 /** Creates and deletes run this many at a time: fast against a real API server, gentle on it. */
 const WRITE_CONCURRENCY = 16;
 
-async function inBatches<T>(items: readonly T[], run: (item: T) => Promise<void>): Promise<void> {
+/**
+ * Runs the writes in batches; stops after a batch with a failure and rethrows it. `notDone` gets the items
+ * whose write certainly did not happen: never sent, or refused with an answer that says nothing was done.
+ */
+async function inBatches<T>(
+  items: readonly T[],
+  run: (item: T) => Promise<void>,
+  notDone: (items: readonly T[]) => void,
+): Promise<void> {
   for (let i = 0; i < items.length; i += WRITE_CONCURRENCY) {
-    await Promise.all(items.slice(i, i + WRITE_CONCURRENCY).map(run));
+    const batch = items.slice(i, i + WRITE_CONCURRENCY);
+    const results = await Promise.allSettled(batch.map(run));
+    const failures = results.flatMap((r, n) =>
+      r.status === 'rejected' ? [{ item: batch[n] as T, error: r.reason as unknown }] : [],
+    );
+    if (failures.length > 0) {
+      notDone([
+        ...failures.filter((f) => certainlyNotDone(f.error)).map((f) => f.item),
+        ...items.slice(i + WRITE_CONCURRENCY),
+      ]);
+      throw failures[0]?.error;
+    }
   }
+}
+
+/**
+ * An API answer that says the write was not carried out. Timeouts, lost connections and internal errors
+ * are not: the write may have happened, and the cache will tell (or the expectation expires).
+ */
+function certainlyNotDone(error: unknown): boolean {
+  if (!(error instanceof KubeApiError)) return false;
+  return (
+    error.code === 429 || error.code === 503 || (error.code >= 400 && error.code < 500 && error.code !== 408)
+  );
 }
 
 export class GroupReconciler<S> {
@@ -214,22 +245,29 @@ export class GroupReconciler<S> {
     });
     if (deletes.length > 0) {
       this.expectations.expect(ownerValue, { deletes: deletes.map((d) => d.instance.metadata.name) });
-      await inBatches(deletes, async ({ decision, instance }) => {
-        try {
-          await this.deps.client.delete(
-            INSTANCES,
-            { namespace, name: instance.metadata.name },
-            { preconditions: { uid: instance.metadata.uid } },
+      const notDeleted = (items: readonly { instance: DeepReadonly<Instance> }[]) => {
+        this.expectations.lower(ownerValue, { deletes: items.map((d) => d.instance.metadata.name) });
+      };
+      await inBatches(
+        deletes,
+        async ({ decision, instance }) => {
+          try {
+            await this.deps.client.delete(
+              INSTANCES,
+              { namespace, name: instance.metadata.name },
+              { preconditions: { uid: instance.metadata.uid } },
+            );
+          } catch (error) {
+            if (!isNotFound(error)) throw error;
+          }
+          this.deps.metrics.instanceTerminated(
+            this.metricGroup(group),
+            instance.spec.priority,
+            decision.rule === 'Failed' ? 'failure' : 'scale-in',
           );
-        } catch (error) {
-          if (!isNotFound(error)) throw error;
-        }
-        this.deps.metrics.instanceTerminated(
-          this.metricGroup(group),
-          instance.spec.priority,
-          decision.rule === 'Failed' ? 'failure' : 'scale-in',
-        );
-      });
+        },
+        notDeleted,
+      );
       const failed = deletes.filter((d) => d.decision.rule === 'Failed').length;
       this.deps.events.record(subject, {
         type: 'Normal',
@@ -263,16 +301,22 @@ export class GroupReconciler<S> {
       }
       this.expectations.expect(ownerValue, { creates: objects.map((o) => o.metadata.name) });
       let created = 0;
-      await inBatches(objects, async (object) => {
-        try {
-          await this.deps.client.create(INSTANCES, object);
-          created += 1;
-          this.deps.metrics.instanceCreated(this.metricGroup(group), object.spec.priority);
-        } catch (error) {
-          // Created by an earlier attempt whose answer we never saw: the cache will show it.
-          if (!isAlreadyExists(error)) throw error;
-        }
-      });
+      await inBatches(
+        objects,
+        async (object) => {
+          try {
+            await this.deps.client.create(INSTANCES, object);
+            created += 1;
+            this.deps.metrics.instanceCreated(this.metricGroup(group), object.spec.priority);
+          } catch (error) {
+            // Created by an earlier attempt whose answer we never saw: the cache will show it.
+            if (!isAlreadyExists(error)) throw error;
+          }
+        },
+        (notCreated) => {
+          this.expectations.lower(ownerValue, { creates: notCreated.map((o) => o.metadata.name) });
+        },
+      );
       const summary = plan.creates
         .slice(0, 6)
         .map((c) => `${c.count}× ${c.size} zone ${c.zone || '-'} FD ${c.faultDomain} ${c.priority}`)
