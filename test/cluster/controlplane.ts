@@ -540,7 +540,9 @@ function run(bin: string, args: string[], opts: RunOptions = {}): Promise<Kubect
 
 // ---- persistent plane for `npm run cluster:up` / `cluster:down` ----
 
-export const RUN_DIR = join(homedir(), '.cache', 'vmfleet', 'cluster-run');
+// One kept plane per user by default; set VMFLEET_CLUSTER_RUN_DIR to run a second one beside it.
+export const RUN_DIR =
+  process.env['VMFLEET_CLUSTER_RUN_DIR'] ?? join(homedir(), '.cache', 'vmfleet', 'cluster-run');
 const STATE_FILE = 'state.json';
 
 interface RunState extends ClusterInfo {
