@@ -1,0 +1,230 @@
+// Operator benchmark (`npm run bench`), against a real control plane built by test/cluster/:
+//  1. time from apply to Ready for a 1,000-VM ScaleSet and a 10,000-VM ComputeFleet (provisioningDelay 0),
+//     each divided by a baseline measured in the same run: the same client creating the same number of
+//     Instance objects and applying their status, with the same write concurrency (target ratio ≤ 1.5);
+//  2. steady state with the 10,000 instances for 60 s: API writes other than Lease renewals, counted
+//     from the API server's audit log (target 0);
+//  3. the process RSS with 10,000 instances cached (target ≤ 300 MiB).
+// Not a test: it reports figures, it does not fail. BENCH_STEADY_SECONDS shortens step 2.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { parse } from 'yaml';
+import { API_GROUP_VERSION, EASTUS, type Instance } from '../../src/api/index.ts';
+import { createOperator } from '../../src/controllers/operator.ts';
+import { newInstance } from '../../src/controllers/instances.ts';
+import { INSTANCES, REGIONS } from '../../src/controllers/resources.ts';
+import { KubeClient, loadKubeConfig } from '../../src/runtime/index.ts';
+import { readAuditEvents, startControlPlane, type ControlPlane } from '../cluster/controlplane.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const WRITE_CONCURRENCY = 16; // the group controller's create concurrency
+const STEADY_SECONDS = Number(process.env.BENCH_STEADY_SECONDS ?? 60);
+const NAMESPACE = 'bench';
+const REGION = 'benchregion';
+
+async function kubectlApply(plane: ControlPlane, path: string): Promise<void> {
+  const result = await plane.kubectl(['apply', '--server-side', '--force-conflicts', '-f', path]);
+  if (result.code !== 0) throw new Error(`apply ${path}: ${result.stderr}`);
+}
+
+async function inBatches<T>(items: readonly T[], run: (item: T) => Promise<unknown>): Promise<void> {
+  for (let i = 0; i < items.length; i += WRITE_CONCURRENCY) {
+    await Promise.all(items.slice(i, i + WRITE_CONCURRENCY).map(run));
+  }
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/** What the operator does per VM, without the operator: create the Instance, then apply its status. */
+async function baseline(client: KubeClient, count: number, prefix: string): Promise<number> {
+  const group = {
+    kind: 'ScaleSet' as const,
+    name: prefix,
+    namespace: NAMESPACE,
+    uid: '00000000-0000-0000-0000-000000000000',
+    region: REGION,
+  };
+  const objects: Instance[] = Array.from({ length: count }, (_, id) => {
+    const instance = newInstance(
+      group,
+      {
+        size: 'Standard_D2s_v5',
+        zone: ['1', '2', '3'][id % 3] ?? '1',
+        faultDomain: id % 3,
+        priority: 'Regular',
+      },
+      id,
+      {
+        image: { source: 'Marketplace', name: 'ubuntu-24.04', version: 'latest' },
+        modelHash: 'bench',
+      },
+    );
+    // No owner or finalizer: the baseline objects are plain and deleted right after.
+    return { ...instance, metadata: { ...instance.metadata, ownerReferences: [], finalizers: [] } };
+  });
+  const started = performance.now();
+  await inBatches(objects, (object) => client.create(INSTANCES, object));
+  await inBatches(objects, (object) =>
+    client.patchStatus(
+      INSTANCES,
+      { namespace: NAMESPACE, name: object.metadata.name },
+      {
+        type: 'apply',
+        fieldManager: 'bench',
+        force: true,
+        body: {
+          apiVersion: API_GROUP_VERSION,
+          kind: 'Instance',
+          metadata: { name: object.metadata.name, namespace: NAMESPACE },
+          status: {
+            phase: 'Running',
+            pricePerHour: 0.096,
+            providerID: `bench://${object.metadata.name}`,
+            launchedAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+          },
+        },
+      },
+    ),
+  );
+  const elapsed = performance.now() - started;
+  await inBatches(objects, (object) =>
+    client.delete(INSTANCES, { namespace: NAMESPACE, name: object.metadata.name }),
+  );
+  return elapsed;
+}
+
+interface ReadyStatus {
+  status?: { readyInstances?: number; conditions?: { type: string; status: string }[] };
+}
+
+async function timeToReady(
+  admin: KubeClient,
+  plane: ControlPlane,
+  manifest: object,
+  plural: string,
+  name: string,
+  count: number,
+): Promise<number> {
+  const started = performance.now();
+  const path = join(plane.baseDir, `${name}.json`);
+  await import('node:fs/promises').then((fs) => fs.writeFile(path, JSON.stringify(manifest)));
+  await kubectlApply(plane, path);
+  const resource = { group: 'compute.vmfleet.io', version: 'v1alpha1', plural, kind: '', namespaced: true };
+  await waitFor(async () => {
+    const object = (await admin.get(resource, { namespace: NAMESPACE, name })) as ReadyStatus;
+    const ready = object.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+    return ready && object.status?.readyInstances === count;
+  }, 30 * 60_000);
+  return performance.now() - started;
+}
+
+function row(label: string, value: string): void {
+  console.log(`${label.padEnd(56)} ${value}`);
+}
+
+function format(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+async function main(): Promise<void> {
+  const plane = await startControlPlane({ auditLog: true });
+  try {
+    for (const file of [
+      'compute.vmfleet.io_regions.yaml',
+      'compute.vmfleet.io_scalesets.yaml',
+      'compute.vmfleet.io_computefleets.yaml',
+      'compute.vmfleet.io_instances.yaml',
+    ]) {
+      await kubectlApply(plane, join(ROOT, 'crds', file));
+    }
+    for (const file of ['namespace.yaml', 'serviceaccount.yaml', 'rbac.yaml'])
+      await kubectlApply(plane, join(ROOT, 'deploy', file));
+    await plane.kubectl(['create', 'namespace', NAMESPACE]);
+    await plane.kubectl(['wait', '--for', 'condition=established', 'crd', '--all', '--timeout=60s']);
+    const admin = new KubeClient(loadKubeConfig(plane.adminKubeconfig));
+    const region = structuredClone(EASTUS);
+    region.metadata = { name: REGION };
+    region.spec.simulation.provisioningDelay = '0s';
+    region.spec.quotas = {};
+    await admin.create(REGIONS, region);
+
+    const operatorClient = new KubeClient(loadKubeConfig(plane.operatorKubeconfig));
+    console.log('\n== operator benchmark (real control plane, provisioningDelay 0) ==');
+    const baseline1k = await baseline(operatorClient, 1000, 'base1k');
+    row('baseline: 1,000 creates + 1,000 status applies', format(baseline1k));
+    const baseline10k = await baseline(operatorClient, 10000, 'base10k');
+    row('baseline: 10,000 creates + 10,000 status applies', format(baseline10k));
+
+    const operator = createOperator({
+      client: operatorClient,
+      logger: pino({ level: 'silent' }),
+      namespace: 'vmfleet-system',
+      leaderElection: true,
+      healthPort: false,
+      metricsPort: false,
+    });
+    await operator.start();
+    const scaleSet = parse(await readFile(join(ROOT, 'deploy/examples/scaleset-web.yaml'), 'utf8')) as {
+      metadata: { name: string; namespace: string };
+      spec: Record<string, unknown>;
+    };
+    scaleSet.metadata = { name: 'web1k', namespace: NAMESPACE };
+    scaleSet.spec = { ...scaleSet.spec, region: REGION, capacity: 1000 };
+    const operator1k = await timeToReady(admin, plane, scaleSet, 'scalesets', 'web1k', 1000);
+    row('ScaleSet 1,000 VMs: apply → Ready', format(operator1k));
+    row('  ratio to its baseline (target ≤ 1.5)', (operator1k / baseline1k).toFixed(2));
+
+    const fleet = {
+      apiVersion: API_GROUP_VERSION,
+      kind: 'ComputeFleet',
+      metadata: { name: 'fleet10k', namespace: NAMESPACE },
+      spec: {
+        region: REGION,
+        zones: ['1', '2', '3'],
+        zoneAllocationPolicy: { distributionStrategy: 'Balanced' },
+        vmSizes: [
+          'Standard_D2s_v5',
+          'Standard_D2as_v5',
+          'Standard_D4s_v5',
+          'Standard_D4as_v5',
+          'Standard_D4s_v6',
+          'Standard_D4as_v6',
+        ].map((name) => ({ name })),
+        regular: { capacity: 8000, allocationStrategy: 'LowestPrice' },
+        spot: { capacity: 2000, allocationStrategy: 'PriceCapacityOptimized' },
+      },
+    };
+    // The steady state then holds 11,000 instances: the fleet's 10,000 and the ScaleSet's 1,000.
+    const operator10k = await timeToReady(admin, plane, fleet, 'computefleets', 'fleet10k', 10000);
+    row('ComputeFleet 10,000 VMs: apply → Ready', format(operator10k));
+    row('  ratio to its baseline (target ≤ 1.5)', (operator10k / baseline10k).toFixed(2));
+
+    // Steady state: nothing changes, so nothing but Lease renewals should be written.
+    const auditPath = plane.auditLogPath ?? '';
+    const before = (await readAuditEvents(auditPath)).length;
+    await new Promise((resolve) => setTimeout(resolve, STEADY_SECONDS * 1000));
+    const during = (await readAuditEvents(auditPath)).slice(before);
+    const operatorWrites = during.filter(
+      (e) => e.user.username === 'system:serviceaccount:vmfleet-system:vmfleet',
+    );
+    const leaseWrites = operatorWrites.filter((e) => e.objectRef?.resource === 'leases');
+    const otherWrites = operatorWrites.length - leaseWrites.length;
+    const rssMiB = process.memoryUsage().rss / 2 ** 20;
+    await operator.stop();
+
+    row(`steady state ${STEADY_SECONDS} s: writes other than Leases (target 0)`, String(otherWrites));
+    row(`steady state ${STEADY_SECONDS} s: Lease writes`, String(leaseWrites.length));
+    row('RSS with 11,000 instances cached (target ≤ 300 MiB)', `${rssMiB.toFixed(0)} MiB`);
+  } finally {
+    await plane.stop();
+  }
+}
+
+await main();
