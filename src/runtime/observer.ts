@@ -32,6 +32,8 @@ export interface ControllerObserver extends WorkQueueObserver {
 export interface LeaderElectionObserver {
   /** `leader_election_master_status{name}`: 1 while this process holds the lease. */
   leaderStatus?(lease: string, isLeader: boolean): void;
+  /** `leader_election_slowpath_total{name}`: a leader's direct renewal conflicted and it had to re-read. */
+  leaderSlowPath?(lease: string): void;
 }
 
 export interface ReflectorObserver {
