@@ -20,10 +20,12 @@ export interface CountedInstance {
 }
 
 export interface CurrentState {
-  /** Every instance that is not Failed: these count toward capacity and balance. */
+  /** Every instance that is not Failed, ascending instanceId: these count toward capacity and balance. */
   readonly counted: readonly CountedInstance[];
   readonly failed: readonly CurrentInstance[];
   readonly stale: readonly StaleInstance[];
+  /** The counted instances aggregated per size × zone × fault domain × priority. */
+  readonly ledger: Ledger;
 }
 
 export function classifyCurrent(
@@ -36,23 +38,98 @@ export function classifyCurrent(
   const counted: CountedInstance[] = [];
   const failed: CurrentInstance[] = [];
   const stale: StaleInstance[] = [];
+  const ledger = new Ledger();
   const singlePriority: Priority | undefined =
     spec.kind === 'ScaleSet' && !spec.priorityMix ? spec.priority : undefined;
-  const sorted = [...current].sort((a, b) => a.id - b.id);
+  const ascending = current.every((instance, i) => i === 0 || (current[i - 1]?.id ?? 0) < instance.id);
+  const sorted = ascending ? current : [...current].sort((a, b) => a.id - b.id);
+  const vCpusOf = new Map<string, number>();
   for (const instance of sorted) {
     if (instance.phase === 'Failed') {
       failed.push(instance);
       continue;
     }
-    const vCPUs = catalogue.get(instance.size)?.vCPUs ?? 0;
-    counted.push({ instance, vCPUs, units: unitsOf(spec.capacityUnit, vCPUs) });
+    let vCPUs = vCpusOf.get(instance.size);
+    if (vCPUs === undefined) {
+      vCPUs = catalogue.get(instance.size)?.vCPUs ?? 0;
+      vCpusOf.set(instance.size, vCPUs);
+    }
+    counted.push({ instance, vCPUs, units: spec.capacityUnit === 'VCpu' ? vCPUs : 1 });
+    ledger.add(instance, vCPUs, 1);
+    const modelChanged = instance.modelHash !== spec.modelHash;
+    const sizeDropped = !allowedNames.has(instance.size);
+    const priorityChanged = singlePriority !== undefined && instance.priority !== singlePriority;
+    if (!modelChanged && !sizeDropped && !priorityChanged) continue;
     const reasons: StaleReason[] = [];
-    if (instance.modelHash !== spec.modelHash) reasons.push('ModelChanged');
-    if (!allowedNames.has(instance.size)) reasons.push('SizeNotAllowed');
-    if (singlePriority !== undefined && instance.priority !== singlePriority) reasons.push('PriorityChanged');
-    if (reasons.length > 0) stale.push({ id: instance.id, name: instance.name, reasons });
+    if (modelChanged) reasons.push('ModelChanged');
+    if (sizeDropped) reasons.push('SizeNotAllowed');
+    if (priorityChanged) reasons.push('PriorityChanged');
+    stale.push({ id: instance.id, name: instance.name, reasons });
   }
-  return { counted, failed, stale };
+  return { counted, failed, stale, ledger };
+}
+
+/** Instances of one size × zone × fault domain × priority. */
+export interface LedgerCell {
+  readonly size: string;
+  readonly zone: string;
+  readonly faultDomain: number;
+  readonly priority: Priority;
+  readonly vCPUs: number;
+  count: number;
+  /** How many of them are Deallocated (they count, but cost nothing). */
+  deallocated: number;
+}
+
+/**
+ * Counts per size × zone × fault domain × priority under small numeric keys, so the per-instance work of a
+ * plan is a couple of map lookups and the rest of the engine iterates cells (at most a few hundred).
+ */
+export class Ledger {
+  private readonly sizeIndex = new Map<string, number>();
+  private readonly zoneIndex = new Map<string, number>();
+  private readonly byKey = new Map<number, LedgerCell>();
+
+  add(
+    at: { size: string; zone: string; faultDomain: number; priority: Priority; phase?: string },
+    vCPUs: number,
+    count: number,
+  ): void {
+    const key = this.key(at.size, at.zone, at.faultDomain, at.priority);
+    let cell = this.byKey.get(key);
+    if (!cell) {
+      cell = {
+        size: at.size,
+        zone: at.zone,
+        faultDomain: at.faultDomain,
+        priority: at.priority,
+        vCPUs,
+        count: 0,
+        deallocated: 0,
+      };
+      this.byKey.set(key, cell);
+    }
+    cell.count += count;
+    if (at.phase === 'Deallocated') cell.deallocated += count;
+  }
+
+  cells(): LedgerCell[] {
+    return [...this.byKey.values()].filter((cell) => cell.count > 0);
+  }
+
+  private key(size: string, zone: string, faultDomain: number, priority: Priority): number {
+    let sizeIndex = this.sizeIndex.get(size);
+    if (sizeIndex === undefined) {
+      sizeIndex = this.sizeIndex.size;
+      this.sizeIndex.set(size, sizeIndex);
+    }
+    let zoneIndex = this.zoneIndex.get(zone);
+    if (zoneIndex === undefined) {
+      zoneIndex = this.zoneIndex.size;
+      this.zoneIndex.set(zone, zoneIndex);
+    }
+    return ((zoneIndex * 4096 + sizeIndex) * 64 + faultDomain) * 2 + (priority === 'Spot' ? 1 : 0);
+  }
 }
 
 export function unitsOf(unit: CapacityUnit, vCPUs: number): number {
@@ -66,9 +143,9 @@ export class Occupancy {
   private readonly domainCounts = new Map<string, number[]>();
   private total = 0;
 
-  static of(counted: readonly CountedInstance[]): Occupancy {
+  static of(ledger: Ledger): Occupancy {
     const occupancy = new Occupancy();
-    for (const c of counted) occupancy.add(c.instance.zone, c.instance.faultDomain, c.vCPUs, 1);
+    for (const cell of ledger.cells()) occupancy.add(cell.zone, cell.faultDomain, cell.vCPUs, cell.count);
     return occupancy;
   }
 

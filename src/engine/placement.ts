@@ -37,7 +37,7 @@
 // binds, the remaining constraint matrix is a network matrix (each pool column appears in its target's row
 // and its zone's rows) whose LP vertices are integral, so branch and bound usually stops at the root.
 import { solveIntegerProgram } from './solver/branchAndBound.ts';
-import { ModelBuilder, type LinearTerm } from './solver/model.ts';
+import { ModelBuilder, type LinearModel, type LinearTerm } from './solver/model.ts';
 import type { CandidatePool } from './pools.ts';
 import { compareNames } from './sizes.ts';
 import type { AllocationStrategy, CapacityUnit, Priority, QuotaHeadroom, ZonePolicy } from './types.ts';
@@ -93,7 +93,7 @@ export interface PlacementResult {
   readonly proven: boolean;
 }
 
-interface PoolColumn {
+export interface PoolColumn {
   readonly pool: CandidatePool;
   readonly poolIndex: number;
   readonly column: number;
@@ -114,7 +114,11 @@ export function usableCapacity(pool: CandidatePool, relax: Relaxation): number {
   return 0;
 }
 
-export function place(request: PlacementRequest): PlacementResult {
+/** The integer program for a request, with the pool column behind each of its first columns. */
+export function buildPlacementModel(request: PlacementRequest): {
+  model: LinearModel;
+  columns: readonly PoolColumn[];
+} {
   const builder = new ModelBuilder();
   const columns = addPoolColumns(builder, request);
   addTargetRows(builder, request, columns);
@@ -124,7 +128,12 @@ export function place(request: PlacementRequest): PlacementResult {
     request.zonePolicy?.kind === 'Balanced' && request.zonePolicy.strict && !request.relax.zoneBalance;
   if (strict && request.unit === 'VM') addStrictBalanceRows(builder, request, columns);
   addObjectives(builder, request, columns, strict);
-  const result = solveIntegerProgram(builder.build());
+  return { model: builder.build(), columns };
+}
+
+export function place(request: PlacementRequest): PlacementResult {
+  const { model, columns } = buildPlacementModel(request);
+  const result = solveIntegerProgram(model);
   const counts = request.pools.map(() => 0);
   const placed = new Map<Priority, number>(request.needs.map((need) => [need.priority, 0]));
   if (result.status !== 'Optimal') {

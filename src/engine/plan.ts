@@ -5,7 +5,7 @@
 // decide placement exactly (placement.ts, with the BestEffortSingleZone order from zones.ts); refuse to
 // create anything when a ComputeFleet minCapacity cannot be met; give each new VM a fault domain; then
 // report outcomes, shortfall reasons, cost, spread, stale instances and decisions.
-import { classifyCurrent, Occupancy, type CountedInstance } from './current.ts';
+import { classifyCurrent, Occupancy, type CountedInstance, type LedgerCell } from './current.ts';
 import {
   bounded,
   outcomeSummary,
@@ -25,7 +25,6 @@ import { compareNames, resolveSizes } from './sizes.ts';
 import { spreadOf } from './spread.ts';
 import { placementZones, singleZoneRanking, zoneMeasure, type ZoneRanking } from './zones.ts';
 import type {
-  CreateGroup,
   DeleteDecision,
   Plan,
   PlanInput,
@@ -53,7 +52,7 @@ export function plan(input: PlanInput): Plan {
   const zones = placementZones(spec);
   const zoneSet = new Set(zones);
   const domains = (zone: string) => domainsOf(zoneInfo(region, zone), spec.platformFaultDomainCount);
-  const occupancy = Occupancy.of(state.counted);
+  const occupancy = Occupancy.of(state.ledger);
 
   const deletes: DeleteDecision[] = state.failed
     .filter((instance) => !instance.protectedFromScaleIn && !instance.protectedFromScaleSetActions)
@@ -66,13 +65,16 @@ export function plan(input: PlanInput): Plan {
     }));
 
   const targets = targetsOf(spec);
+  const cells = state.ledger.cells();
+  const victims: CountedInstance[] = [];
   const targetStates = targets.map((target): TargetState => {
-    const members = state.counted.filter((c) => target.counts.includes(c.instance.priority));
-    const held = sumUnits(members);
+    const held = cells
+      .filter((cell) => target.counts.includes(cell.priority))
+      .reduce((sum, cell) => sum + cell.count * (spec.capacityUnit === 'VCpu' ? cell.vCPUs : 1), 0);
     if (held <= target.target)
       return { target, held, removed: 0, protectedExcess: 0, need: target.target - held };
     const removal = chooseVictims({
-      candidates: members,
+      candidates: state.counted.filter((c) => target.counts.includes(c.instance.priority)),
       excess: held - target.target,
       unit: spec.capacityUnit,
       rule: spec.scaleInRule,
@@ -80,6 +82,7 @@ export function plan(input: PlanInput): Plan {
       occupancy,
     });
     deletes.push(...removal.deletes);
+    victims.push(...removal.victims);
     return {
       target,
       held,
@@ -151,10 +154,12 @@ export function plan(input: PlanInput): Plan {
     }),
   );
 
-  const deleted = new Set(deletes.map((d) => d.id));
-  const remaining = state.counted.filter((c) => !deleted.has(c.instance.id));
-  const distribution = distributionOf(remaining, creates);
-  const hourlyCost = costOf(remaining, creates, indexPools(region.pools));
+  const ledger = state.ledger;
+  for (const victim of victims) ledger.add(victim.instance, victim.vCPUs, -1);
+  for (const c of creates) ledger.add(c, catalogue.get(c.size)?.vCPUs ?? 0, c.count);
+  const finalCells = ledger.cells();
+  const distribution = distributionOf(finalCells);
+  const hourlyCost = costOf(finalCells, indexPools(region.pools));
 
   const decisions = [
     ...sizes.notes,
@@ -192,10 +197,6 @@ function activeUnavailable(entries: readonly UnavailablePool[], now: number): Un
         compareNames(a.priority ?? '', b.priority ?? '') ||
         a.until - b.until,
     );
-}
-
-function sumUnits(members: readonly CountedInstance[]): number {
-  return members.reduce((sum, c) => sum + c.units, 0);
 }
 
 function emptyPlacement(pools: readonly CandidatePool[]): PlacementResult {
@@ -405,37 +406,30 @@ function sizeDecisions(
   return lines;
 }
 
-function distributionOf(remaining: readonly CountedInstance[], creates: readonly CreateGroup[]): PoolCount[] {
-  const counts = new Map<string, PoolCount>();
-  const add = (size: string, zone: string, faultDomain: number, priority: Priority, count: number) => {
-    const key = `${priority}\u0000${zone}\u0000${size}\u0000${faultDomain}`;
-    const existing = counts.get(key);
-    counts.set(key, { size, zone, faultDomain, priority, count: (existing?.count ?? 0) + count });
-  };
-  for (const c of remaining)
-    add(c.instance.size, c.instance.zone, c.instance.faultDomain, c.instance.priority, 1);
-  for (const c of creates) add(c.size, c.zone, c.faultDomain, c.priority, c.count);
-  return [...counts.values()].sort(
-    (a, b) =>
-      compareNames(a.priority, b.priority) ||
-      compareNames(a.zone, b.zone) ||
-      compareNames(a.size, b.size) ||
-      a.faultDomain - b.faultDomain,
-  );
+function distributionOf(cells: readonly LedgerCell[]): PoolCount[] {
+  return cells
+    .map((cell) => ({
+      size: cell.size,
+      zone: cell.zone,
+      faultDomain: cell.faultDomain,
+      priority: cell.priority,
+      count: cell.count,
+    }))
+    .sort(
+      (a, b) =>
+        compareNames(a.priority, b.priority) ||
+        compareNames(a.zone, b.zone) ||
+        compareNames(a.size, b.size) ||
+        a.faultDomain - b.faultDomain,
+    );
 }
 
-function costOf(
-  remaining: readonly CountedInstance[],
-  creates: readonly CreateGroup[],
-  prices: ReadonlyMap<string, { pricePerHour: number }>,
-): number {
+/** USD per hour at the pools' prices; Deallocated instances cost nothing. */
+function costOf(cells: readonly LedgerCell[], prices: ReadonlyMap<string, { pricePerHour: number }>): number {
   let micros = 0;
-  for (const c of remaining) {
-    if (c.instance.phase === 'Deallocated') continue;
-    const price =
-      prices.get(poolKey(c.instance.size, c.instance.zone, c.instance.priority))?.pricePerHour ?? 0;
-    micros += toMicros(price);
+  for (const cell of cells) {
+    const price = prices.get(poolKey(cell.size, cell.zone, cell.priority))?.pricePerHour ?? 0;
+    micros += toMicros(price) * (cell.count - cell.deallocated);
   }
-  for (const c of creates) micros += toMicros(c.pricePerHour) * c.count;
   return fromMicros(micros);
 }

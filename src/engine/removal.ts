@@ -10,6 +10,7 @@ import type { CountedInstance, Occupancy } from './current.ts';
 import type { CapacityUnit, DeleteDecision, RemovalRule, ScaleInRule } from './types.ts';
 
 export interface RemovalRequest {
+  /** Ascending instanceId (as classifyCurrent returns them). */
   readonly candidates: readonly CountedInstance[];
   /** Units above the target; with VCpu an instance is removed only if the rest still meets the target. */
   readonly excess: number;
@@ -21,6 +22,8 @@ export interface RemovalRequest {
 
 export interface RemovalResult {
   readonly deletes: DeleteDecision[];
+  /** The removed instances, parallel to `deletes`. */
+  readonly victims: CountedInstance[];
   readonly removedUnits: number;
   /** Units still above target because only protected instances are left. */
   readonly blockedByProtection: number;
@@ -37,6 +40,7 @@ export function isProtected(c: CountedInstance): boolean {
 
 export function chooseVictims(request: RemovalRequest): RemovalResult {
   const deletes: DeleteDecision[] = [];
+  const victims: CountedInstance[] = [];
   let excess = request.excess;
   let removedUnits = 0;
   for (const tier of tiersOf(request)) {
@@ -52,13 +56,19 @@ export function chooseVictims(request: RemovalRequest): RemovalResult {
         rule: tier.rule,
         reason: describe(tier.rule, victim, request.rule),
       });
+      victims.push(victim.member);
       request.occupancy.remove(instance.zone, instance.faultDomain, victim.member.vCPUs);
       excess -= victim.member.units;
       removedUnits += victim.member.units;
     }
   }
   const protectedUnits = request.candidates.filter(isProtected).reduce((sum, c) => sum + c.units, 0);
-  return { deletes, removedUnits, blockedByProtection: excess > 0 ? Math.min(excess, protectedUnits) : 0 };
+  return {
+    deletes,
+    victims,
+    removedUnits,
+    blockedByProtection: excess > 0 ? Math.min(excess, protectedUnits) : 0,
+  };
 }
 
 function tiersOf(request: RemovalRequest): Tier[] {
@@ -89,19 +99,26 @@ interface Bucket {
   readonly members: CountedInstance[];
 }
 
+/** Groups members per zone × fault domain; members arrive in ascending instanceId and stay in that order. */
 function bucketize(members: readonly CountedInstance[]): Bucket[] {
-  const byKey = new Map<string, Bucket>();
+  const byZone = new Map<string, Bucket[]>();
+  const buckets: Bucket[] = [];
   for (const member of members) {
-    const key = `${member.instance.zone}\u0000${member.instance.faultDomain}`;
-    let bucket = byKey.get(key);
+    const { zone, faultDomain } = member.instance;
+    let domains = byZone.get(zone);
+    if (!domains) {
+      domains = [];
+      byZone.set(zone, domains);
+    }
+    let bucket = domains[faultDomain];
     if (!bucket) {
-      bucket = { zone: member.instance.zone, faultDomain: member.instance.faultDomain, members: [] };
-      byKey.set(key, bucket);
+      bucket = { zone, faultDomain, members: [] };
+      domains[faultDomain] = bucket;
+      buckets.push(bucket);
     }
     bucket.members.push(member);
   }
-  for (const bucket of byKey.values()) bucket.members.sort((a, b) => a.instance.id - b.instance.id);
-  return [...byKey.values()];
+  return buckets;
 }
 
 interface Victim {

@@ -19,6 +19,11 @@ export interface LinearRow {
 export interface LinearObjective {
   readonly name: string;
   readonly terms: readonly LinearTerm[];
+  /**
+   * Magnitude of the coefficients the objective really has, when `terms` only point at a column standing
+   * for it; the simplex scales its reduced-cost tolerance by it.
+   */
+  readonly scale?: number | undefined;
 }
 
 export interface LinearModel {

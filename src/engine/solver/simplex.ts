@@ -151,7 +151,7 @@ class Tableau {
     this.objectiveTolerances = [];
     for (const objective of this.model.objectives) {
       const costs = new Float64Array(this.width);
-      let scale = 1;
+      let scale = Math.max(1, objective.scale ?? 1);
       for (const term of objective.terms) {
         costs[term.column] = term.coefficient;
         scale = Math.max(scale, Math.abs(term.coefficient));
