@@ -153,10 +153,8 @@ function engineInput(instance: Instance): PlanInput {
       });
     }
   });
-  const held = (priority: Priority) =>
-    current
-      .filter((c) => c.priority === priority)
-      .reduce((sum, c) => sum + (instance.unit === 'VCpu' ? (instance.sizes[0]?.vCPUs ?? 1) : 1), 0);
+  const unitsEach = instance.unit === 'VCpu' ? (instance.sizes[0]?.vCPUs ?? 1) : 1;
+  const held = (priority: Priority) => current.filter((c) => c.priority === priority).length * unitsEach;
   const capacity = (priority: Priority) => held(priority) + instance.needs[priority];
   let spec: GroupSpec;
   const zones = instance.policy === 'Regional' ? [] : instance.zones;
