@@ -122,8 +122,17 @@ export function sizeDecision(input: SizeDecisionInput): string | undefined {
   if (!winner || !preferred) return undefined;
   const placed = chosen.map((pool) => `${counts.get(pool) ?? 0} × ${pool.size.name}`).join(', ');
   const where = `${input.priority} ${zoneLabel(input.zone)}`;
+  // The next sizes in the strategy's order that could not be used, so a shortfall explains itself.
+  const unused = ordered
+    .filter((pool) => pool !== preferred && (counts.get(pool) ?? 0) === 0 && pool.ineligible.length > 0)
+    .slice(0, 2)
+    .map(
+      (pool) =>
+        `${pool.size.name} ${describeIneligibility(pool.ineligible[0] ?? { kind: 'NoCapacity' }, input.now)}`,
+    );
+  const notUsed = unused.length > 0 ? `; not used: ${unused.join('; ')}` : '';
   if (winner === preferred) {
-    return `${where}: ${placed} (${why(winner, input.strategy, false, input.remaining, input.unit)})`;
+    return `${where}: ${placed} (${why(winner, input.strategy, false, input.remaining, input.unit)})${notUsed}`;
   }
   const lostBecause =
     preferred.ineligible.length > 0
@@ -131,7 +140,7 @@ export function sizeDecision(input: SizeDecisionInput): string | undefined {
       : 'not chosen: quota, balance or a cheaper overall plan';
   return (
     `${preferred.size.name} ${zoneLabel(input.zone)} ${lostBecause} → ${winner.size.name}, ` +
-    `${why(winner, input.strategy, true, input.remaining, input.unit)}; ${where}: ${placed}`
+    `${why(winner, input.strategy, true, input.remaining, input.unit)}; ${where}: ${placed}${notUsed}`
   );
 }
 

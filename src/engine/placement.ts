@@ -74,6 +74,8 @@ export interface PlacementRequest {
   readonly zonePolicy: ZonePolicy | undefined;
   /** The zone measure now: instances per zone (VM), or vCPUs per zone (VCpu). */
   readonly zoneCurrent: ReadonlyMap<string, number>;
+  /** The same per priority, for spreading each priority once the totals are balanced. */
+  readonly zoneCurrentByPriority: ReadonlyMap<Priority, ReadonlyMap<string, number>>;
   readonly quota: QuotaHeadroom;
   readonly instanceRoom: number;
   /** Count: only how much fits (diagnosis). CountAndCost: plus price (zone ranking). All: every rule. */
@@ -276,6 +278,7 @@ function addQuotaRows(
 }
 
 function zoneBound(request: PlacementRequest, columns: readonly PoolColumn[]): number {
+  // The group-wide current bounds every per-priority one too.
   const current = Math.max(0, ...request.zones.map((zone) => request.zoneCurrent.get(zone) ?? 0));
   return current + columns.reduce((sum, c) => sum + c.upper * c.measure, 0);
 }
@@ -346,9 +349,21 @@ function addZoneObjectives(
   const policy = request.zonePolicy;
   if (!policy || request.zones.length < 2) return;
   if (policy.kind === 'Balanced') {
-    // Under strict balance every feasible vector is already balanced; leximin would add nothing.
-    if (strict && request.unit === 'VM') return;
-    addLeximin(builder, request, columns);
+    // Under strict balance every feasible total vector is already balanced; leximin would add nothing.
+    if (!(strict && request.unit === 'VM'))
+      addLeximin(builder, request, columns, 'total', request.zoneCurrent);
+    // Then each priority on its own, so Regular and Spot are both spread rather than zone-by-zone apart.
+    if (request.needs.length > 1) {
+      for (const need of request.needs) {
+        addLeximin(
+          builder,
+          request,
+          columns.filter((c) => c.pool.priority === need.priority),
+          need.priority,
+          request.zoneCurrentByPriority.get(need.priority) ?? new Map(),
+        );
+      }
+    }
     return;
   }
   if (policy.kind === 'SingleZone') return; // the caller turns it into a zone order (see zones.ts)
@@ -371,26 +386,32 @@ function addZoneObjectives(
 }
 
 /** Lexicographically maximises the sorted vector of final zone totals via the sums of the k smallest. */
-function addLeximin(builder: ModelBuilder, request: PlacementRequest, columns: readonly PoolColumn[]): void {
+function addLeximin(
+  builder: ModelBuilder,
+  request: PlacementRequest,
+  columns: readonly PoolColumn[],
+  label: string,
+  current: ReadonlyMap<string, number>,
+): void {
   const bound = zoneBound(request, columns);
   for (let k = 1; k < request.zones.length; k++) {
-    const threshold = builder.addColumn(`leximin/${k}/t`, 0, bound, false);
+    const threshold = builder.addColumn(`leximin/${label}/${k}/t`, 0, bound, false);
     const objective: LinearTerm[] = [{ column: threshold, coefficient: -k }];
     for (const zone of request.zones) {
-      const excess = builder.addColumn(`leximin/${k}/u/${zone}`, 0, bound, false);
+      const excess = builder.addColumn(`leximin/${label}/${k}/u/${zone}`, 0, bound, false);
       const own = terms(
         columns.filter((c) => c.pool.zone === zone),
         (c) => c.measure,
       );
       builder.addRow(
-        `leximin/${k}/${zone}`,
+        `leximin/${label}/${k}/${zone}`,
         [{ column: excess, coefficient: 1 }, { column: threshold, coefficient: -1 }, ...own],
-        -(request.zoneCurrent.get(zone) ?? 0),
+        -(current.get(zone) ?? 0),
         Number.POSITIVE_INFINITY,
       );
       objective.push({ column: excess, coefficient: 1 });
     }
-    builder.addObjective(`leximin/${k}`, objective);
+    builder.addObjective(`leximin/${label}/${k}`, objective);
   }
 }
 

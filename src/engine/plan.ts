@@ -23,7 +23,13 @@ import { targetsOf, type Target } from './priority.ts';
 import { chooseVictims } from './removal.ts';
 import { compareNames, resolveSizes } from './sizes.ts';
 import { spreadOf } from './spread.ts';
-import { placementZones, singleZoneRanking, zoneMeasure, type ZoneRanking } from './zones.ts';
+import {
+  placementZones,
+  singleZoneRanking,
+  zoneMeasure,
+  zoneMeasureByPriority,
+  type ZoneRanking,
+} from './zones.ts';
 import type {
   DeleteDecision,
   Plan,
@@ -110,6 +116,7 @@ export function plan(input: PlanInput): Plan {
     zones,
     zonePolicy: zones.length > 1 ? spec.zonePolicy : undefined,
     zoneCurrent: zoneMeasure(occupancy, zones, spec.capacityUnit),
+    zoneCurrentByPriority: zoneMeasureByPriority(afterRemovals(cells, victims), spec.capacityUnit),
     quota: region.quota,
     instanceRoom: spec.limits.maxInstances - occupancy.totalCount(),
     levels: 'All',
@@ -197,6 +204,20 @@ function activeUnavailable(entries: readonly UnavailablePool[], now: number): Un
         compareNames(a.priority ?? '', b.priority ?? '') ||
         a.until - b.until,
     );
+}
+
+/** Ledger cells with the removed instances taken out (cells are copied, the ledger is not touched). */
+function afterRemovals(cells: readonly LedgerCell[], victims: readonly CountedInstance[]): LedgerCell[] {
+  if (victims.length === 0) return [...cells];
+  const copies = cells.map((cell) => ({ ...cell }));
+  for (const victim of victims) {
+    const { size, zone, faultDomain, priority } = victim.instance;
+    const cell = copies.find(
+      (c) => c.size === size && c.zone === zone && c.faultDomain === faultDomain && c.priority === priority,
+    );
+    if (cell) cell.count--;
+  }
+  return copies;
 }
 
 function emptyPlacement(pools: readonly CandidatePool[]): PlacementResult {
@@ -309,9 +330,11 @@ function diagnose(
 function blockedNote(pools: readonly CandidatePool[]): string {
   const blocked = pools.filter((p) => p.ineligible.some((r) => r.kind === 'Blocked')).length;
   const unavailable = pools.filter((p) => p.ineligible.some((r) => r.kind === 'ZoneUnavailable')).length;
+  const dear = pools.filter((p) => p.ineligible.some((r) => r.kind === 'PriceAboveMax')).length;
   const notes = [
     blocked > 0 ? `${blocked} blocked by recent allocation errors` : '',
     unavailable > 0 ? `${unavailable} in unavailable zones` : '',
+    dear > 0 ? `${dear} above the max Spot price` : '',
   ].filter((s) => s !== '');
   return notes.length > 0 ? ` (${notes.join(', ')})` : '';
 }

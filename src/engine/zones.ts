@@ -1,9 +1,9 @@
 // The zone decision's inputs: which zones the group places in, what "current" means per zone, and the
 // ComputeFleet BestEffortSingleZone order, which is turned into a zone ranking before placement.
-import type { Occupancy } from './current.ts';
+import type { LedgerCell, Occupancy } from './current.ts';
 import { place, type PlacementRequest } from './placement.ts';
 import { compareNames } from './sizes.ts';
-import type { CapacityUnit, GroupSpec, ZonePolicy } from './types.ts';
+import type { CapacityUnit, GroupSpec, Priority, ZonePolicy } from './types.ts';
 
 /** The zones new VMs go to: the spec's zones, or the regional pseudo-zone "". */
 export function placementZones(spec: GroupSpec): string[] {
@@ -19,6 +19,24 @@ export function zoneMeasure(
   return new Map(
     zones.map((zone) => [zone, unit === 'VCpu' ? occupancy.vCpus(zone) : occupancy.count(zone)]),
   );
+}
+
+/** The zone measure of each priority alone, from ledger cells. */
+export function zoneMeasureByPriority(
+  cells: readonly LedgerCell[],
+  unit: CapacityUnit,
+): Map<Priority, Map<string, number>> {
+  const byPriority = new Map<Priority, Map<string, number>>();
+  for (const cell of cells) {
+    let zones = byPriority.get(cell.priority);
+    if (!zones) {
+      zones = new Map();
+      byPriority.set(cell.priority, zones);
+    }
+    const units = cell.count * (unit === 'VCpu' ? cell.vCPUs : 1);
+    zones.set(cell.zone, (zones.get(cell.zone) ?? 0) + units);
+  }
+  return byPriority;
 }
 
 export interface ZoneRanking {

@@ -306,17 +306,41 @@ async function reference(instance: Instance): Promise<Reference> {
     return optimum;
   };
 
-  if (instance.policy === 'Balanced') {
+  // Best-effort balance: leximin of the zone totals, then (two priorities) of each priority's zone counts.
+  const leximin = (
+    label: string,
+    terms: (zone: string) => [number, string][],
+    current: (zone: string) => number,
+  ) => {
     for (let k = 1; k < instance.zones.length; k++) {
-      bounds.push(`0 <= t${k} <= 1000`);
-      const objective: [number, string][] = [[k, `t${k}`]];
+      const t = `t${label}${k}`;
+      bounds.push(`0 <= ${t} <= 1000`);
+      const objective: [number, string][] = [[k, t]];
       for (const zone of instance.zones) {
-        const u = `u${k}_${zone}`;
+        const u = `u${label}${k}_${zone}`;
         bounds.push(`0 <= ${u} <= 1000`);
-        rows.push(`${sum([[1, u], [-1, `t${k}`], ...zoneTerms(zone)])} >= ${-currentOf(zone)}`);
+        rows.push(`${sum([[1, u], [-1, t], ...terms(zone)])} >= ${-current(zone)}`);
         objective.push([-1, u]);
       }
       stage('Maximize', objective);
+    }
+  };
+  if (instance.policy === 'Balanced') {
+    leximin('all', zoneTerms, currentOf);
+    if (instance.priorities.length > 1) {
+      instance.priorities.forEach((priority, p) => {
+        // engineInput alternates the current instances of a zone Regular, Spot, Regular, …
+        const own = (zone: string) => {
+          const n = currentOf(zone);
+          return p === 0 ? Math.ceil(n / 2) : Math.floor(n / 2);
+        };
+        leximin(
+          priority,
+          (zone) =>
+            zoneTerms(zone).filter(([, v]) => columns.find((c) => c.name === v)?.pool.priority === priority),
+          own,
+        );
+      });
     }
   }
   if (instance.policy === 'PrioritizedZones') {

@@ -117,3 +117,26 @@ export function perSize(creates: readonly { size: string; count: number }[]): Re
   for (const c of creates) out[c.size] = (out[c.size] ?? 0) + c.count;
   return out;
 }
+
+/** One pool per zone for each (size, priority, price, free) row. */
+export function poolsIn(
+  zoneNames: readonly string[],
+  rows: readonly (readonly [string, Priority, number, number])[],
+): PoolInfo[] {
+  return zoneNames.flatMap((zone) =>
+    rows.map(([s, priority, price, free]) => pool(s, zone, priority, price, free)),
+  );
+}
+
+/** Running instances in a zone with the given ids (fault domain 0 unless given). */
+export function running(
+  zone: string,
+  ids: readonly number[],
+  partial: Partial<CurrentInstance> = {},
+): CurrentInstance[] {
+  return ids.map((id) => instance({ zone, id, ...partial }));
+}
+
+export function totalCreated(creates: readonly { count: number }[]): number {
+  return creates.reduce((sum, c) => sum + c.count, 0);
+}
