@@ -150,7 +150,8 @@ describeCluster('operator lifecycle on the real control plane', () => {
     'with two operators only the leader acts; the standby takes over when it stops',
     async ({ expect, onTestFinished }) => {
       const world = await newWorld({ onTestFinished }, 'leader');
-      const leaseTiming = { leaseDurationMs: 4_000, renewDeadlineMs: 3_000, retryPeriodMs: 200 };
+      // Generous against a loaded machine; a graceful stop releases the lease, so the handover stays quick.
+      const leaseTiming = { leaseDurationMs: 10_000, renewDeadlineMs: 8_000, retryPeriodMs: 250 };
       const suffix = randomBytes(3).toString('hex');
       const a = await world.startOperator({ leaderElection: true, identity: `a-${suffix}`, leaseTiming });
       await eventually(() => {
@@ -174,15 +175,20 @@ describeCluster('operator lifecycle on the real control plane', () => {
       expect(await holder()).toBe(`a-${suffix}`);
       expect(b.manager.isLeader).toBe(false);
       expect(b.manager.cachesSynced).toBe(true);
-      expect(samples.length).toBeGreaterThan(0);
-      expect(samples.every(([, standby]) => !standby)).toBe(true);
       // The standby's controllers never ran; the leader did the work.
       expect(await counterTotal(b, 'controller_runtime_reconcile_total')).toBe(0);
       expect(await counterTotal(b, 'vmfleet_instances_created_total')).toBe(0);
       expect(await counterTotal(a, 'controller_runtime_reconcile_total')).toBeGreaterThan(0);
       expect(await counterTotal(a, 'vmfleet_instances_created_total')).toBe(3);
 
-      // The leader stops (releasing the lease): the standby takes over and acts.
+      // While the leader ran, the standby never led (sampled every 20 ms from the start).
+      clearInterval(sampler);
+      expect(samples.length).toBeGreaterThan(0);
+      expect(samples.filter(([leader, standby]) => !leader || standby)).toEqual([]);
+
+      // The leader stops (its controllers first, then it releases the lease): the standby takes over and
+      // acts. (During the release request both flags may read true for a moment: the old leader's
+      // controllers have stopped by then, so that window is not sampled.)
       await a.stop();
       await eventually(async () => {
         expect(b.manager.isLeader).toBe(true);
@@ -192,8 +198,6 @@ describeCluster('operator lifecycle on the real control plane', () => {
       const { instances } = await waitReady(world, 'ScaleSet', 'web', 5);
       expect(instances.map((i) => i.metadata.name)).toEqual(['web-0', 'web-1', 'web-2', 'web-3', 'web-4']);
       expect(await counterTotal(b, 'vmfleet_instances_created_total')).toBe(2);
-      // Never two leaders at once.
-      expect(samples.some(([leader, standby]) => leader && standby)).toBe(false);
     },
     SLOW_TEST_MS,
   );
