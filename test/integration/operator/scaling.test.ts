@@ -6,17 +6,23 @@ import { INSTANCES } from '../../../src/controllers/resources.ts';
 import { describeCluster, eventually, kubectlOk } from '../cluster.ts';
 import {
   countBy,
+  counterTotal,
   createGroup,
   currentCondition,
+  distributionOf,
   getGroup,
+  getRegion,
   instancesOf,
   newWorld,
   patchSpec,
+  planDistribution,
+  planOnEmptyRegion,
   scaleSet,
   waitReady,
 } from './support.ts';
 
 const ZONES = ['1', '2', '3'];
+const POLL = { timeoutMs: 30_000, intervalMs: 100 };
 
 describeCluster('ScaleSet scaling on the real control plane', () => {
   it.concurrent(
@@ -88,6 +94,46 @@ describeCluster('ScaleSet scaling on the real control plane', () => {
         },
         { timeoutMs: 30_000, intervalMs: 100 },
       );
+    },
+  );
+
+  it.concurrent(
+    'paused: the plan is published in status and nothing is acted on until unpaused',
+    async ({ expect, onTestFinished }) => {
+      const world = await newWorld({ onTestFinished }, 'paused');
+      const operator = await world.startOperator();
+      const manifest = scaleSet(world, 'whatif', {
+        orchestrationMode: 'Uniform',
+        vmSize: 'Standard_D2s_v5',
+        capacity: 3,
+        zones: ZONES,
+        paused: true,
+      });
+      const expected = planOnEmptyRegion(manifest, (await getRegion(world)).spec);
+      await createGroup(world, manifest);
+      // The reconcile of this generation happened (status carries its plan and conditions)...
+      const group = await eventually(async () => {
+        const g = await getGroup(world, 'ScaleSet', 'whatif');
+        expect(currentCondition(g, 'Ready')).toMatchObject({ status: 'False', reason: 'Paused' });
+        return g;
+      }, POLL);
+      expect(group.status?.plan?.creates).toEqual(
+        expected.creates.map((c) => ({
+          vmSize: c.size,
+          zone: c.zone,
+          faultDomain: c.faultDomain,
+          priority: c.priority,
+          count: c.count,
+        })),
+      );
+      expect(group.status?.plan?.projectedHourlyCost).toBeCloseTo(expected.hourlyCost, 6);
+      // ...and acted on nothing.
+      expect(await instancesOf(world, 'ScaleSet', 'whatif')).toEqual([]);
+      expect(await counterTotal(operator, 'vmfleet_instances_created_total')).toBe(0);
+
+      await patchSpec(world, 'ScaleSet', 'whatif', { paused: false });
+      const { instances } = await waitReady(world, 'ScaleSet', 'whatif', 3);
+      expect(distributionOf(instances)).toEqual(planDistribution(expected));
     },
   );
 

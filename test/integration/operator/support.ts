@@ -230,6 +230,12 @@ export interface GroupView {
     unavailableOfferings?: { vmSize: string; zone: string; priority?: string; code: string; until: string }[];
     regular?: PriorityStatusView;
     spot?: PriorityStatusView;
+    plan?: {
+      creates: { vmSize: string; zone: string; faultDomain: number; priority: string; count: number }[];
+      deletes: { name: string; rule: string }[];
+      projectedHourlyCost: number;
+      decisions: string[];
+    };
   };
 }
 
