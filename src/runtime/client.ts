@@ -161,14 +161,43 @@ interface CallOptions {
   contentType?: string;
   timeoutMs: number;
   signal?: AbortSignal | undefined;
+  connections?: SharedConnections;
+}
+
+type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>>;
+
+/**
+ * One connection pool per client. client-node 2.0.1 builds a new undici Agent — so a new TCP and TLS
+ * connection — for every request (`KubeConfig.applySecurityAuthentication` → `createDispatcher`) and
+ * never reuses it. The reliability suite measured that against a real API server: 15 ms per sequential
+ * GET instead of 6, and 2.4 s instead of 0.35 s for 300 concurrent ones, with hundreds of sockets left
+ * open. Every request of a client now goes through the first Agent it was given (keep-alive, one pool);
+ * the per-request Agents are closed unused.
+ */
+class SharedConnections {
+  private dispatcher: Dispatcher | undefined;
+
+  use(context: RequestContext): void {
+    const created = context.getDispatcher();
+    if (created === undefined) return;
+    if (this.dispatcher === undefined) {
+      this.dispatcher = created;
+      return;
+    }
+    if (created === this.dispatcher) return;
+    context.setDispatcher(this.dispatcher);
+    void created.close().catch(() => undefined);
+  }
 }
 
 function callOptions(options: CallOptions): ConfigurationOptions {
   const signals = [AbortSignal.timeout(options.timeoutMs)];
   if (options.signal !== undefined) signals.push(options.signal);
+  const connections = options.connections;
   const steps: ObservableMiddleware[] = [
     middleware((context) => {
       context.setSignal(AbortSignal.any(signals));
+      connections?.use(context);
     }),
   ];
   const contentType = options.contentType;
@@ -431,6 +460,7 @@ export class KubeClient implements ListWatchClient, ResourceClient, LeaseClient,
   private readonly customObjects: CustomObjectsApi;
   private readonly watcher: Watch;
   private readonly timeoutMs: number;
+  private readonly connections = new SharedConnections();
 
   constructor(kubeConfig: KubeConfig, options: KubeClientOptions = {}) {
     this.kubeConfig = kubeConfig;
@@ -444,6 +474,7 @@ export class KubeClient implements ListWatchClient, ResourceClient, LeaseClient,
     return callOptions({
       timeoutMs: this.timeoutMs,
       signal,
+      connections: this.connections,
       ...(contentType === undefined ? {} : { contentType }),
     });
   }
