@@ -138,7 +138,7 @@ export function createOperator(options: OperatorOptions): Operator {
   ): void => {
     const reconciler = new GroupReconciler(adapter, reflector.store, {
       ...common,
-      client: options.client,
+      client: manager.client,
       regions: regions.store,
       instances: instances.store,
     });
@@ -171,7 +171,7 @@ export function createOperator(options: OperatorOptions): Operator {
 
   const instanceReconciler = new InstanceReconciler({
     ...common,
-    client: options.client,
+    client: manager.client,
     instances: instances.store,
     regions: regions.store,
     scaleSets: scaleSets.store,
@@ -192,7 +192,7 @@ export function createOperator(options: OperatorOptions): Operator {
 
   const regionReconciler = new RegionReconciler({
     ...common,
-    client: options.client,
+    client: manager.client,
     regions: regions.store,
     instances: instances.store,
     evictionLedger,

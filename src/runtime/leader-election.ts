@@ -117,6 +117,8 @@ export class LeaderElector {
   private readonly observer: LeaderElectionObserver | undefined;
   private observation: Observation | undefined;
   private leading = false;
+  /** Local time at which the last successful acquire or renew request was sent. */
+  private renewedAtMs: number | undefined;
   private lastReportedLeader = '';
   private callbacks: LeaderCallbacks | undefined;
 
@@ -142,6 +144,21 @@ export class LeaderElector {
 
   get isLeader(): boolean {
     return this.leading;
+  }
+
+  /**
+   * True while this process leads and its last successful acquire or renew was sent less than
+   * renewDeadline ago, i.e. while no other candidate can have taken the lease over. Unlike `isLeader`,
+   * which the election loop updates on its own schedule, this looks at the clock at the moment it is
+   * asked, so a process that was frozen past its lease (SIGSTOP, a stalled VM) answers false as soon as it
+   * runs again. The manager checks it before every write its controllers make.
+   */
+  holdsFreshLease(): boolean {
+    return (
+      this.leading &&
+      this.renewedAtMs !== undefined &&
+      this.clock.now() - this.renewedAtMs < this.timing.renewDeadlineMs
+    );
   }
 
   /** The holder seen in the last read of the lease ('' if none or never read). */
@@ -216,8 +233,9 @@ export class LeaderElector {
   private async tryAcquireOrRenew(signal: AbortSignal, deadlineMs: number): Promise<boolean> {
     if (signal.aborted) return false;
     const requestSignal = AbortSignal.any([signal, AbortSignal.timeout(Math.max(1, Math.round(deadlineMs)))]);
+    const startedAt = this.clock.now();
     try {
-      if (this.leading && (await this.tryFastRenew(requestSignal))) return true;
+      if (this.leading && (await this.tryFastRenew(requestSignal))) return this.renewed(startedAt);
       const record = await this.client.readLease(this.namespace, this.leaseName, requestSignal);
       const now = this.clock.now();
       if (record === undefined) {
@@ -234,7 +252,7 @@ export class LeaderElector {
           requestSignal,
         );
         this.observation = { record: created, observedAtMs: now };
-        return true;
+        return this.renewed(startedAt);
       }
       this.observation = observeRecord(this.observation, record, now);
       this.reportLeader(record.holderIdentity);
@@ -256,7 +274,7 @@ export class LeaderElector {
         requestSignal,
       );
       this.observation = { record: updated, observedAtMs: now };
-      return true;
+      return this.renewed(startedAt);
     } catch (error) {
       if (!isAborted(signal)) {
         const apiError = toKubeApiError(error, 'lease');
@@ -265,6 +283,11 @@ export class LeaderElector {
       }
       return false;
     }
+  }
+
+  private renewed(sentAtMs: number): true {
+    this.renewedAtMs = sentAtMs;
+    return true;
   }
 
   /**

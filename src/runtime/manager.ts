@@ -22,6 +22,7 @@ import { resourceId, type KubeObject, type ResourceType } from './objects.ts';
 import type { RuntimeObserver } from './observer.ts';
 import { Reflector, type ReflectorOptions } from './reflector.ts';
 import { StatusWriter } from './status.ts';
+import { guardWrites } from './write-guard.ts';
 
 export interface LeaderElectionConfig extends Partial<LeaderElectionTiming> {
   /** Lease name in the manager's namespace. */
@@ -62,6 +63,10 @@ type SharedReflectorOptions<T extends KubeObject> = Omit<
 >;
 
 export class Manager {
+  /**
+   * The client controllers write through: with leader election, every write first checks that this
+   * process still holds a fresh lease (see ./write-guard.ts). Reads and watches are unaffected.
+   */
   readonly client: KubeClient;
   readonly logger: Logger;
   readonly namespace: string;
@@ -84,7 +89,10 @@ export class Manager {
   readonly done: Promise<ManagerExit>;
 
   constructor(options: ManagerOptions) {
-    this.client = options.client;
+    this.client =
+      options.leaderElection === false
+        ? options.client
+        : guardWrites(options.client, () => this.elector?.holdsFreshLease() === true);
     this.logger = options.logger;
     this.namespace = options.namespace;
     this.identity = options.identity ?? `${hostname()}_${randomUUID()}`;
@@ -92,12 +100,12 @@ export class Manager {
     this.observer = options.observer;
     this.gracefulShutdownTimeoutMs = options.gracefulShutdownTimeoutMs ?? 30_000;
     this.statusWriter = new StatusWriter({
-      client: options.client,
+      client: this.client,
       fieldManager: options.fieldManager ?? 'vmfleet',
       logger: options.logger,
     });
     this.events = new EventRecorder({
-      client: options.client,
+      client: this.client,
       reportingController: options.reportingController ?? 'vmfleet.io/operator',
       reportingInstance: hostname(),
       logger: options.logger,
