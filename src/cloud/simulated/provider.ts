@@ -65,13 +65,25 @@ export class SimulatedCloud implements CloudProvider {
     return Promise.resolve(findEvictions(request));
   }
 
-  /** Pools as the engine sees them, counting the allocations accepted but not yet in the list. */
+  /**
+   * Pools as the engine sees them, counting the allocations accepted but not yet in the list, and the VMs
+   * requested but not allocated yet (Pending): they are about to take their pool's capacity and quota, so
+   * a plan must not count that room again (it would create VMs bound to fail).
+   */
   pools(request: PoolsRequest): Promise<RegionPools> {
     const listed = byKey(request.instances);
     const overlay = this.overlays.get(request.region.metadata.name);
     overlay?.prune(listed, request.now);
     const ledger = [...ledgerOf(request.instances), ...(overlay?.unsettled(listed) ?? [])];
-    return Promise.resolve(computePoolsFromLedger(request.region.spec, ledger));
+    const counted = new Set(ledger.map((entry) => entry.key));
+    const requested = request.instances.flatMap((instance) =>
+      (instance.status?.phase ?? 'Pending') === 'Pending' &&
+      instance.metadata.deletionTimestamp === undefined &&
+      !counted.has(instanceKey(instance))
+        ? [{ key: instanceKey(instance), ...placementOf(instance), holdsCapacity: true, holdsQuota: true }]
+        : [],
+    );
+    return Promise.resolve(computePoolsFromLedger(request.region.spec, [...ledger, ...requested]));
   }
 
   /** Reservations held for a region (for tests and diagnostics). */
