@@ -4,7 +4,7 @@
 // spec only the operator can find invalid.
 import { it } from 'vitest';
 import type { RegionSpec } from '../../../src/api/index.ts';
-import { UNAVAILABLE_TTL_MS } from '../../../src/cloud/index.ts';
+import { SimulatedCloud, UNAVAILABLE_TTL_MS, type CloudProvider } from '../../../src/cloud/index.ts';
 import { describeCluster, eventually } from '../cluster.ts';
 import {
   computeFleet,
@@ -204,6 +204,73 @@ describeCluster('capacity, faults, quotas and invalid specs on the real control 
       expect(currentCondition(group, 'Degraded')).toMatchObject({ status: 'True', reason: 'QuotaExceeded' });
     }, POLL);
   });
+
+  it.concurrent(
+    'VMs requested but not yet allocated count against the quota: the engine plans no more than fits',
+    async ({ expect, onTestFinished }) => {
+      const quota = 8;
+      const world = await newWorld({ onTestFinished }, 'pendingq', (spec) => {
+        spec.quotas = { regionalVCPUs: quota };
+      });
+      // A cloud slow to allocate: every VM stays Pending (requested, nothing allocated) until the gate opens.
+      const cloud = new SimulatedCloud();
+      let open: () => void = () => undefined;
+      const gate = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      let asked = 0;
+      const slowCloud: CloudProvider = {
+        allocate: async (request) => {
+          asked += 1;
+          await gate;
+          return cloud.allocate(request);
+        },
+        release: (instance) => cloud.release(instance),
+        provisioningDelayMs: (region) => cloud.provisioningDelayMs(region),
+        evictions: (request) => cloud.evictions(request),
+        pools: (request) => cloud.pools(request),
+      };
+      onTestFinished(() => {
+        open();
+      });
+      const operator = await world.startOperator({ provider: slowCloud });
+      await createGroup(
+        world,
+        scaleSet(world, 'big', {
+          orchestrationMode: 'Uniform',
+          vmSize: 'Standard_D2s_v5',
+          capacity: 6,
+          zones: ['1', '2'],
+        }),
+      );
+      const vCpus = (await getRegion(world)).spec.vmSizes.find((s) => s.name === 'Standard_D2s_v5')?.vCPUs;
+      const fits = quota / (vCpus ?? 1);
+      expect(fits).toBe(4);
+      // The group has reconciled with its 4 VMs Pending: it plans no more, and says the quota is why.
+      await eventually(async () => {
+        const group = await getGroup(world, 'ScaleSet', 'big');
+        expect(group.status?.capacity).toBe(fits);
+        expect(currentCondition(group, 'Degraded')).toMatchObject({
+          status: 'True',
+          reason: 'QuotaExceeded',
+        });
+      }, POLL);
+      const pending = await instancesOf(world, 'ScaleSet', 'big');
+      expect(pending.map(phase)).toEqual(Array<string>(fits).fill('Pending'));
+      expect(asked).toBeGreaterThan(0);
+
+      open();
+      await eventually(async () => {
+        const instances = await instancesOf(world, 'ScaleSet', 'big');
+        expect(instances.map(phase)).toEqual(Array<string>(fits).fill('Running'));
+        const group = await getGroup(world, 'ScaleSet', 'big');
+        expect(currentCondition(group, 'Ready')).toMatchObject({ status: 'False', reason: 'QuotaExceeded' });
+      }, POLL);
+      // No VM was planned beyond the quota, so none failed.
+      expect(await counterTotal(operator, 'vmfleet_instances_created_total')).toBe(fits);
+      expect(await counterTotal(operator, 'vmfleet_allocation_failures_total')).toBe(0);
+    },
+  );
 
   it.concurrent(
     'fixed spreading over 5 fault domains into the 3-fault-domain zone gives FaultDomainsUnavailable',

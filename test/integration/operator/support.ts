@@ -25,7 +25,7 @@ import {
   type Region,
   type RegionSpec,
 } from '../../../src/api/index.ts';
-import { computePools, toEngineRegion, type Pool } from '../../../src/cloud/index.ts';
+import { computePools, toEngineRegion, type CloudProvider, type Pool } from '../../../src/cloud/index.ts';
 import { createOperator, type Operator } from '../../../src/controllers/operator.ts';
 import { COMPUTEFLEETS, INSTANCES, REGIONS, SCALESETS } from '../../../src/controllers/resources.ts';
 import { plan, type Plan } from '../../../src/engine/index.ts';
@@ -138,6 +138,8 @@ export interface OperatorTestOptions {
   identity?: string;
   leaseTiming?: { leaseDurationMs?: number; renewDeadlineMs?: number; retryPeriodMs?: number };
   interceptCreate?: CreateInterceptor;
+  /** The cloud the operator drives (default: a fresh SimulatedCloud, as in production). */
+  provider?: CloudProvider;
 }
 
 /** The built-in eastus catalogue under another name, VMs Running at once; `edit` adjusts the copy. */
@@ -186,6 +188,7 @@ export async function newWorld(
         metricsPort: false,
         ...(options.identity === undefined ? {} : { identity: options.identity }),
         ...(options.leaseTiming === undefined ? {} : { leaseTiming: options.leaseTiming }),
+        ...(options.provider === undefined ? {} : { provider: options.provider }),
       });
       operators.push(operator);
       await operator.start();
