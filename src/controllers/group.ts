@@ -26,6 +26,7 @@ import {
   type StatusWriter,
 } from '../runtime/index.ts';
 import { Expectations } from './expectations.ts';
+import { Pacer } from './pacer.ts';
 import {
   asConditions,
   groupConditions,
@@ -103,6 +104,8 @@ export interface GroupControllerDeps {
 
 /** How long to wait for the cache to show our own writes before looking again. */
 const EXPECTATION_RECHECK_MS = 1_000;
+/** A group whose spec did not change is reconciled at most this often (see Pacer). */
+const GROUP_MIN_INTERVAL_MS = 500;
 /** Creates and deletes run this many at a time: fast against a real API server, gentle on it. */
 const WRITE_CONCURRENCY = 16;
 
@@ -147,12 +150,14 @@ export class GroupReconciler<S> {
   private readonly deps: GroupControllerDeps;
   private readonly groups: ReadonlyStore<GroupObject>;
   private readonly expectations: Expectations;
+  private readonly pacer: Pacer;
 
   constructor(adapter: GroupAdapter<S>, groups: ReadonlyStore<GroupObject>, deps: GroupControllerDeps) {
     this.adapter = adapter;
     this.groups = groups;
     this.deps = deps;
     this.expectations = new Expectations(deps.clock);
+    this.pacer = new Pacer(deps.clock, GROUP_MIN_INTERVAL_MS);
   }
 
   readonly reconcile = async (
@@ -164,11 +169,14 @@ export class GroupReconciler<S> {
     if (group === undefined || isBeingDeleted(group)) {
       // Garbage collection removes the Instances through their owner reference; nothing for us to do.
       this.expectations.forget(ownerValue);
+      this.pacer.forget(request.key);
       return {};
     }
     if (!this.expectations.satisfied(ownerValue, (name) => this.cacheState(request.namespace ?? '', name))) {
       return { requeueAfterMs: EXPECTATION_RECHECK_MS };
     }
+    const wait = this.pacer.delay(request.key, group.metadata.generation ?? 0);
+    if (wait > 0) return { requeueAfterMs: wait };
     const now = new Date(this.deps.clock.now());
     const context_ = { generation: group.metadata.generation ?? 0, now };
 

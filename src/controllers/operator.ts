@@ -58,6 +58,8 @@ export interface Operator {
 }
 
 const GROUP_INDEX_BY_REGION = 'region';
+/** Concurrent Instance reconciles: matches the group controllers' write concurrency. */
+const INSTANCE_WORKERS = 16;
 
 /** Drops what no controller reads, which matters with 10,000 Instances cached. */
 function slimInstance(instance: Instance): Instance {
@@ -177,7 +179,13 @@ export function createOperator(options: OperatorOptions): Operator {
     scaleSets: scaleSets.store,
   });
   manager.addController(
-    new Controller({ ...controllerOptions('instance'), reconcile: instanceReconciler.reconcile })
+    // Each Instance reconcile is one allocation and one status write; as many run at once as the group
+    // controllers create at once, so VMs boot as fast as they are created.
+    new Controller({
+      ...controllerOptions('instance'),
+      workers: Math.max(options.workers ?? 4, INSTANCE_WORKERS),
+      reconcile: instanceReconciler.reconcile,
+    })
       .watchPrimary(instances)
       // A Region spec change (provisioning delay, restored capacity) can unblock its instances.
       .watch(

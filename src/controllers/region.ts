@@ -22,6 +22,7 @@ import {
 import type { EvictionLedger } from './eviction-ledger.ts';
 import { asConditions } from './group-status.ts';
 import { REGION_INDEX, phaseOf } from './instances.ts';
+import { Pacer } from './pacer.ts';
 import { INSTANCES, REGIONS } from './resources.ts';
 
 export interface RegionControllerDeps {
@@ -38,6 +39,8 @@ export interface RegionControllerDeps {
   clock: Clock;
 }
 
+/** A Region whose spec did not change is reconciled at most this often. */
+const REGION_MIN_INTERVAL_MS = 1_000;
 /** With a random eviction rate, evictions are drawn this often. */
 const RANDOM_EVICTION_PERIOD_MS = 10_000;
 
@@ -46,8 +49,11 @@ export class RegionReconciler {
   /** End of the previous eviction draw per region: random evictions are drawn for the time since. */
   private readonly lastEvaluated = new Map<string, Date>();
 
+  private readonly pacer: Pacer;
+
   constructor(deps: RegionControllerDeps) {
     this.deps = deps;
+    this.pacer = new Pacer(deps.clock, REGION_MIN_INTERVAL_MS);
   }
 
   readonly reconcile = async (
@@ -57,8 +63,12 @@ export class RegionReconciler {
     const region = this.deps.regions.get(request.key);
     if (region === undefined) {
       this.lastEvaluated.delete(request.key);
+      this.pacer.forget(request.key);
       return {};
     }
+    // Every VM change of the region enqueues it; usage and evictions over all its VMs once a second suffice.
+    const wait = this.pacer.delay(request.key, region.metadata.generation ?? 0);
+    if (wait > 0) return { requeueAfterMs: wait };
     const now = new Date(this.deps.clock.now());
     const instances = this.deps.instances.byIndex(REGION_INDEX, region.metadata.name);
     const notices = await this.deps.provider.evictions({
