@@ -23,6 +23,7 @@ import {
   patchSpec,
   phase,
   poolOf,
+  reconcilesOf,
   scaleSet,
   waitReady,
 } from './support.ts';
@@ -82,6 +83,51 @@ describeCluster('capacity, faults, quotas and invalid specs on the real control 
       );
       expect(evicted.length).toBeGreaterThanOrEqual(1);
       expect(evicted[0]?.type).toBe('Warning');
+    },
+  );
+
+  it.concurrent(
+    'without maintain, evicted Spot capacity is not replaced, also after an operator restart',
+    async ({ expect, onTestFinished }) => {
+      const world = await newWorld({ onTestFinished }, 'nomaintain');
+      const first = await world.startOperator();
+      await createGroup(
+        world,
+        computeFleet(world, 'oneshot', {
+          zones: ['1'],
+          vmSizes: [{ name: 'Standard_D2s_v5' }],
+          spot: { capacity: 4, allocationStrategy: 'LowestPrice', evictionPolicy: 'Delete', maintain: false },
+        }),
+      );
+      await waitReady(world, 'ComputeFleet', 'oneshot', 4);
+      await editRegion(world, (spec) => {
+        capacityRow(spec, 'Standard_D2s_v5', '1').spot = 1;
+      });
+      // 3 evicted and deleted; the fleet's Spot target shrinks by them instead of replacing them.
+      const settled = async () => {
+        const instances = await instancesOf(world, 'ComputeFleet', 'oneshot');
+        expect(instances.map(phase)).toEqual(['Running']);
+        const group = await getGroup(world, 'ComputeFleet', 'oneshot');
+        expect(group.status?.spot).toMatchObject({ target: 1, fulfilled: 1, lostToEviction: 3 });
+        expect(currentCondition(group, 'Ready').status).toBe('True');
+        return instances;
+      };
+      const [survivor] = await eventually(settled, POLL);
+      expect(await counterTotal(first, 'vmfleet_instances_created_total')).toBe(4);
+
+      // The count lives in the fleet's status, so a new operator process does not refill the fleet either,
+      // even once the capacity is back.
+      await first.stop();
+      await editRegion(world, (spec) => {
+        capacityRow(spec, 'Standard_D2s_v5', '1').spot = 800;
+      });
+      const second = await world.startOperator();
+      await eventually(async () => {
+        expect(await reconcilesOf(second, 'computefleet')).toBeGreaterThan(0);
+      }, POLL);
+      const after = await eventually(settled, POLL);
+      expect(after[0]?.metadata.uid).toBe(survivor?.metadata.uid);
+      expect(await counterTotal(second, 'vmfleet_instances_created_total')).toBe(0);
     },
   );
 

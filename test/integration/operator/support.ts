@@ -491,3 +491,11 @@ export async function counterTotal(operator: Operator, name: string): Promise<nu
   const { values } = await metric.get();
   return values.reduce((sum, v) => sum + v.value, 0);
 }
+
+/** Reconciles one controller of the operator has run (any result). */
+export async function reconcilesOf(operator: Operator, controller: string): Promise<number> {
+  const metric = operator.metrics.registry.getSingleMetric('controller_runtime_reconcile_total');
+  if (metric === undefined) throw new Error('no metric controller_runtime_reconcile_total');
+  const { values } = await metric.get();
+  return values.filter((v) => v.labels['controller'] === controller).reduce((sum, v) => sum + v.value, 0);
+}
