@@ -128,8 +128,13 @@ export function buildPlacementModel(request: PlacementRequest): {
   if (!request.relax.quota) addQuotaRows(builder, request, columns);
   const strict =
     request.zonePolicy?.kind === 'Balanced' && request.zonePolicy.strict && !request.relax.zoneBalance;
-  if (strict && request.unit === 'VM') addStrictBalanceRows(builder, request, columns);
-  addObjectives(builder, request, columns, strict);
+  const zoneRules = request.zonePolicy !== undefined && request.zones.length > 1;
+  const totals =
+    zoneRules && (strict || request.levels === 'All')
+      ? addZoneTotalColumns(builder, request, columns)
+      : undefined;
+  if (strict && request.unit === 'VM' && totals) addStrictBalanceRows(builder, request, totals);
+  addObjectives(builder, request, columns, strict, totals);
   return { model: builder.build(), columns };
 }
 
@@ -277,26 +282,83 @@ function addQuotaRows(
   }
 }
 
-function zoneBound(request: PlacementRequest, columns: readonly PoolColumn[]): number {
-  // The group-wide current bounds every per-priority one too.
-  const current = Math.max(0, ...request.zones.map((zone) => request.zoneCurrent.get(zone) ?? 0));
-  return current + columns.reduce((sum, c) => sum + c.upper * c.measure, 0);
+/**
+ * Integer zone totals n(z, P) = current + what is placed there, one per zone and priority to place, with the
+ * rows that define them. The zone rules are written on these few columns, and branch and bound branches on
+ * them first: once every zone total is integral, what is left is splitting each total over the zone's pools,
+ * whose LP vertices are integral whenever no quota row binds.
+ */
+interface ZoneTotals {
+  readonly columns: ReadonlyMap<string, ReadonlyMap<Priority, number>>;
+  /** Instances of priorities not being placed, which count in the zone totals as constants. */
+  readonly offset: ReadonlyMap<string, number>;
+  /** No zone total can exceed this. */
+  readonly bound: number;
 }
 
-/** Strict balance: every zone's final count within [L, L + 1] for one integer L. */
-function addStrictBalanceRows(
+const ZONE_TOTAL_BRANCH_PRIORITY = 1;
+
+function addZoneTotalColumns(
   builder: ModelBuilder,
   request: PlacementRequest,
   columns: readonly PoolColumn[],
-): void {
-  const level = builder.addColumn('balance/level', 0, zoneBound(request, columns), true);
+): ZoneTotals {
+  const byZone = new Map<string, Map<Priority, number>>();
+  const offset = new Map<string, number>();
+  let bound = 0;
   for (const zone of request.zones) {
-    const own = terms(
-      columns.filter((c) => c.pool.zone === zone),
-      () => 1,
+    let zoneMost = request.zoneCurrent.get(zone) ?? 0;
+    const own = new Map<Priority, number>();
+    let placedPrioritiesCurrent = 0;
+    for (const need of request.needs) {
+      const current = request.zoneCurrentByPriority.get(need.priority)?.get(zone) ?? 0;
+      placedPrioritiesCurrent += current;
+      const pools = columns.filter((c) => c.pool.zone === zone && c.pool.priority === need.priority);
+      const most = current + pools.reduce((sum, c) => sum + c.upper * c.measure, 0);
+      zoneMost += most - current;
+      const total = builder.addColumn(
+        `zone/${zone}/${need.priority}`,
+        current,
+        most,
+        true,
+        ZONE_TOTAL_BRANCH_PRIORITY,
+      );
+      builder.addRow(
+        `zone/${zone}/${need.priority}`,
+        [{ column: total, coefficient: 1 }, ...terms(pools, (c) => -c.measure)],
+        current,
+        current,
+      );
+      own.set(need.priority, total);
+    }
+    byZone.set(zone, own);
+    offset.set(zone, (request.zoneCurrent.get(zone) ?? 0) - placedPrioritiesCurrent);
+    bound = Math.max(bound, zoneMost);
+  }
+  return { columns: byZone, offset, bound };
+}
+
+/** The zone's total as terms over the zone-total columns (its constant part is `totals.offset`). */
+function zoneTerms(totals: ZoneTotals, zone: string, only?: Priority): LinearTerm[] {
+  const own = totals.columns.get(zone) ?? new Map<Priority, number>();
+  return [...own]
+    .filter(([priority]) => only === undefined || priority === only)
+    .map(([, column]) => ({ column, coefficient: 1 }));
+}
+
+/** Strict balance: every zone's final count within [L, L + 1] for one integer L. */
+function addStrictBalanceRows(builder: ModelBuilder, request: PlacementRequest, totals: ZoneTotals): void {
+  const most =
+    Math.max(...request.zones.map((zone) => request.zoneCurrent.get(zone) ?? 0)) + request.instanceRoom;
+  const level = builder.addColumn('balance/level', 0, Math.max(0, most), true);
+  for (const zone of request.zones) {
+    const constant = totals.offset.get(zone) ?? 0;
+    builder.addRow(
+      `balance/${zone}`,
+      [...zoneTerms(totals, zone), { column: level, coefficient: -1 }],
+      -constant,
+      1 - constant,
     );
-    const current = request.zoneCurrent.get(zone) ?? 0;
-    builder.addRow(`balance/${zone}`, [...own, { column: level, coefficient: -1 }], -current, 1 - current);
   }
 }
 
@@ -305,6 +367,7 @@ function addObjectives(
   request: PlacementRequest,
   columns: readonly PoolColumn[],
   strict: boolean,
+  totals: ZoneTotals | undefined,
 ): void {
   const covers = request.unit === 'VCpu' ? coverColumns(builder, request, columns) : undefined;
   for (const need of request.needs) {
@@ -327,7 +390,7 @@ function addObjectives(
         terms(columns, (c) => c.pool.size.vCPUs),
       );
     }
-    addZoneObjectives(builder, request, columns, strict);
+    if (totals) addZoneObjectives(builder, request, totals, strict);
     for (const need of request.needs) addSizeObjective(builder, request, need, columns);
   }
   builder.addObjective(
@@ -343,25 +406,26 @@ function addObjectives(
 function addZoneObjectives(
   builder: ModelBuilder,
   request: PlacementRequest,
-  columns: readonly PoolColumn[],
+  totals: ZoneTotals,
   strict: boolean,
 ): void {
   const policy = request.zonePolicy;
   if (!policy || request.zones.length < 2) return;
   if (policy.kind === 'Balanced') {
     // Under strict balance every feasible total vector is already balanced; leximin would add nothing.
-    if (!(strict && request.unit === 'VM'))
-      addLeximin(builder, request, columns, 'total', request.zoneCurrent);
+    if (!(strict && request.unit === 'VM')) {
+      addLeximin(builder, request, totals.bound, 'total', (zone) => ({
+        terms: zoneTerms(totals, zone),
+        constant: totals.offset.get(zone) ?? 0,
+      }));
+    }
     // Then each priority on its own, so Regular and Spot are both spread rather than zone-by-zone apart.
     if (request.needs.length > 1) {
       for (const need of request.needs) {
-        addLeximin(
-          builder,
-          request,
-          columns.filter((c) => c.pool.priority === need.priority),
-          need.priority,
-          request.zoneCurrentByPriority.get(need.priority) ?? new Map(),
-        );
+        addLeximin(builder, request, totals.bound, need.priority, (zone) => ({
+          terms: zoneTerms(totals, zone, need.priority),
+          constant: 0,
+        }));
       }
     }
     return;
@@ -374,39 +438,35 @@ function addZoneObjectives(
     groups.set(rank, [...(groups.get(rank) ?? []), zone]);
   }
   for (const rank of [...groups.keys()].sort((a, b) => a - b)) {
-    const zones = new Set(groups.get(rank));
+    const zones = groups.get(rank) ?? [];
     builder.addObjective(
       `zoneRank/${rank}`,
-      terms(
-        columns.filter((c) => zones.has(c.pool.zone)),
-        (c) => -c.measure,
-      ),
+      zones.flatMap((zone) => zoneTerms(totals, zone).map((t) => ({ column: t.column, coefficient: -1 }))),
     );
   }
 }
 
-/** Lexicographically maximises the sorted vector of final zone totals via the sums of the k smallest. */
+/**
+ * Lexicographically maximises the sorted vector of zone totals via the sums of the k smallest: for each
+ * k, maximise k·t − Σ_z u_z with u_z ≥ t − total_z, u ≥ 0.
+ */
 function addLeximin(
   builder: ModelBuilder,
   request: PlacementRequest,
-  columns: readonly PoolColumn[],
+  bound: number,
   label: string,
-  current: ReadonlyMap<string, number>,
+  zoneTotal: (zone: string) => { terms: LinearTerm[]; constant: number },
 ): void {
-  const bound = zoneBound(request, columns);
   for (let k = 1; k < request.zones.length; k++) {
     const threshold = builder.addColumn(`leximin/${label}/${k}/t`, 0, bound, false);
     const objective: LinearTerm[] = [{ column: threshold, coefficient: -k }];
     for (const zone of request.zones) {
       const excess = builder.addColumn(`leximin/${label}/${k}/u/${zone}`, 0, bound, false);
-      const own = terms(
-        columns.filter((c) => c.pool.zone === zone),
-        (c) => c.measure,
-      );
+      const total = zoneTotal(zone);
       builder.addRow(
         `leximin/${label}/${k}/${zone}`,
-        [{ column: excess, coefficient: 1 }, { column: threshold, coefficient: -1 }, ...own],
-        -(current.get(zone) ?? 0),
+        [{ column: excess, coefficient: 1 }, { column: threshold, coefficient: -1 }, ...total.terms],
+        -total.constant,
         Number.POSITIVE_INFINITY,
       );
       objective.push({ column: excess, coefficient: 1 });

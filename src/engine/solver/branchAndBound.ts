@@ -1,28 +1,26 @@
-// Depth-first branch and bound over the lexicographic LP relaxation.
+// Exact lexicographic integer optimisation: one level at a time, each by depth-first branch and bound.
 //
-// Every model the engine builds has integer-valued objectives at integer points (VM and vCPU counts, ranks,
-// prices in micro-dollars, position weights), which the search exploits twice:
-//
-// - Level branching. Each objective k gets a value column z_k (row obj_k − z_k = 0). When the LP optimum of
-//   a node is fractional at level k (levels before k integral), the node's integer points split into
-//   A: z_j = v_j for j < k and z_k ≥ ⌈v_k⌉, and for each j < k, B_j: z_i = v_i for i < j and z_j ≥ v_j + 1.
-//   A is explored first; the B_j are lexicographically worse at level j and fall to the first incumbent
-//   that reaches v_j. Without this, a fractional early level (a zone total of 333⅓) would leave every later
-//   level without a usable bound and nothing could be pruned. Only levels with small coefficients (counts,
-//   leximin sums, ranks, positions: an LP–integer gap of a few units) — and only when every level before
-//   them is small too — are rounded this way: rounding a price level in micro-dollars, or creating its
-//   "≥ v + 1" sibling, would creep up one micro-dollar per node, so there column branching decides.
-// - Pruning. A node whose (integral) levels are lexicographically no better than the incumbent's is cut.
-//
-// Then the most fractional integer column is branched on as usual. All of this is exact: the incumbent
-// returned is a lexicographic optimum, unless the node limit stops the search (which is reported).
-import { evaluate, type LinearModel, type LinearRow } from './model.ts';
-import { solveLexicographicLp } from './simplex.ts';
+// Each objective k gets a value column z_k (row obj_k − z_k = 0) so a level can be fixed by bounds. Stage k:
+//   1. Solve the LP relaxation lexicographically over levels k, k+1, …, with levels before k fixed at their
+//      integer optima. If that vertex is integral it is the lexicographic integer optimum of everything that
+//      is left (an LP optimum that happens to be integral cannot be beaten by an integer point): done.
+//   2. Otherwise find the integer optimum of level k alone by branch and bound over LPs with that one
+//      objective, starting from the previous stage's solution (feasible here, so its level-k value is a
+//      first bound), then fix z_k at it and go on.
+// Every objective the engine builds is integer-valued at integer points (counts, vCPUs, ranks, positions,
+// micro-dollars; leximin sums at their LP optimum), which gives two exact tools inside a stage:
+//   - pruning: a node whose LP bound, rounded up, is not below the incumbent's value cannot improve it;
+//   - rounding: a fractional LP bound v may be raised to ⌈v⌉ (z_k ≥ ⌈v⌉ cuts off no integer point). Only
+//     levels with small coefficients are rounded this way: on prices in micro-dollars each round would gain
+//     a single micro-dollar, so there the search branches on a column instead.
+// The result is a lexicographic optimum, unless the node limit stops the search (which is reported).
+import { evaluate, type LinearModel, type LinearObjective, type LinearRow } from './model.ts';
+import { solveLexicographicLp, type LpSolution, type WarmStart } from './simplex.ts';
 
 const INTEGRALITY_TOLERANCE = 1e-6;
 const DEFAULT_NODE_LIMIT = 50_000;
-/** Levels whose coefficients stay within this are rounded by level branching (see above). */
-const LEVEL_BRANCHING_MAX_COEFFICIENT = 1000;
+/** Levels whose coefficients stay within this are rounded up instead of branched on (see above). */
+const ROUNDING_MAX_COEFFICIENT = 1000;
 
 export type MilpResult =
   | {
@@ -37,77 +35,142 @@ export type MilpResult =
     }
   | { readonly status: 'Infeasible'; readonly proven: boolean; readonly nodes: number };
 
-interface Node {
-  readonly lower: Float64Array;
-  readonly upper: Float64Array;
-}
-
 interface Incumbent {
   readonly values: number[];
   readonly objectives: number[];
 }
 
+interface Bounds {
+  readonly lower: Float64Array;
+  readonly upper: Float64Array;
+}
+
+interface Node extends Bounds {
+  /** The parent's final basis: a child differs from it by one bound, so a few pivots re-solve it. */
+  readonly warmStart: WarmStart | undefined;
+}
+
+/** The search's shared state: node count and limit, and the latest basis for the next stage to start from. */
+interface Search {
+  nodes: number;
+  readonly limit: number;
+  latest: WarmStart | undefined;
+}
+
 export function solveIntegerProgram(model: LinearModel, nodeLimit = DEFAULT_NODE_LIMIT): MilpResult {
-  const extended = withLevelColumns(model);
-  const levelColumn = (level: number) => model.columnNames.length + level;
-  const stack: Node[] = [
-    { lower: Float64Array.from(extended.lower), upper: Float64Array.from(extended.upper) },
-  ];
+  const objectives: readonly LinearObjective[] =
+    model.objectives.length > 0 ? model.objectives : [{ name: 'feasibility', terms: [] }];
+  const extended = withLevelColumns({ ...model, objectives });
+  const columnCount = model.columnNames.length;
+  const bounds: Bounds = {
+    lower: Float64Array.from(extended.lower),
+    upper: Float64Array.from(extended.upper),
+  };
+  const search: Search = { nodes: 0, limit: nodeLimit, latest: undefined };
   let incumbent: Incumbent | undefined;
-  let nodes = 0;
-  // Level branching also creates "level j ≥ v_j + 1" siblings for every earlier level, so it is used only
-  // while all levels up to the fractional one have small coefficients.
-  let smallLevels = extended.objectives.findIndex((o) => (o.scale ?? 0) > LEVEL_BRANCHING_MAX_COEFFICIENT);
-  if (smallLevels < 0) smallLevels = extended.objectives.length;
+  for (let level = 0; level < objectives.length; level++) {
+    const remaining = { ...extended, objectives: extended.objectives.slice(level) };
+    const root = solveLexicographicLp(remaining, bounds.lower, bounds.upper, search.latest);
+    search.nodes++;
+    if (!root) return finish(model, incumbent, true, search.nodes);
+    search.latest = root.warmStart;
+    if (mostFractionalColumn(model, root.values) < 0) {
+      return finish(model, integralPoint(model, objectives, root.values), true, search.nodes);
+    }
+    const stage = optimiseLevel(extended, model, objectives, level, bounds, incumbent, search);
+    if (!stage.incumbent) return finish(model, incumbent, stage.proven, search.nodes);
+    incumbent = stage.incumbent;
+    if (!stage.proven) return finish(model, incumbent, false, search.nodes);
+    const value = incumbent.objectives[level] ?? 0;
+    bounds.lower[columnCount + level] = value;
+    bounds.upper[columnCount + level] = value;
+  }
+  return finish(model, incumbent, true, search.nodes);
+}
+
+/** The integer optimum of one level by depth-first branch and bound, the levels before it fixed. */
+function optimiseLevel(
+  extended: LinearModel,
+  model: LinearModel,
+  objectives: readonly LinearObjective[],
+  level: number,
+  bounds: Bounds,
+  start: Incumbent | undefined,
+  search: Search,
+): { incumbent: Incumbent | undefined; proven: boolean } {
+  const single = { ...extended, objectives: [extended.objectives[level] ?? { name: 'none', terms: [] }] };
+  const levelColumn = model.columnNames.length + level;
+  const roundable = (objectives[level]?.terms ?? []).every(
+    (t) => Math.abs(t.coefficient) <= ROUNDING_MAX_COEFFICIENT,
+  );
+  let incumbent = start;
+  const stack: Node[] = [
+    { lower: bounds.lower.slice(), upper: bounds.upper.slice(), warmStart: search.latest },
+  ];
   while (stack.length > 0) {
-    if (nodes >= nodeLimit) return finish(model, incumbent, false, nodes);
+    if (search.nodes >= search.limit) return { incumbent, proven: false };
     const node = stack.pop();
     if (!node) break;
-    nodes++;
-    const relaxation = solveLexicographicLp(extended, node.lower, node.upper);
+    search.nodes++;
+    const relaxation: LpSolution | undefined = solveLexicographicLp(
+      single,
+      node.lower,
+      node.upper,
+      node.warmStart,
+    );
     if (!relaxation) continue;
-    const bound = relaxation.objectives;
-    if (incumbent && !mayImprove(bound, incumbent.objectives)) continue;
-
-    const fractionalLevel = bound.findIndex((value) => !isIntegral(value));
-    if (fractionalLevel >= 0 && smallLevels > fractionalLevel) {
-      const fixedBefore = (child: Node, upTo: number) => {
-        for (let j = 0; j < upTo; j++) {
-          const column = levelColumn(j);
-          child.lower[column] = Math.round(bound[j] ?? 0);
-          child.upper[column] = Math.round(bound[j] ?? 0);
-        }
-      };
-      for (let j = fractionalLevel - 1; j >= 0; j--) {
-        const worse = copy(node);
-        fixedBefore(worse, j);
-        worse.lower[levelColumn(j)] = Math.round(bound[j] ?? 0) + 1;
-        stack.push(worse);
-      }
-      const rounded = copy(node);
-      fixedBefore(rounded, fractionalLevel);
-      rounded.lower[levelColumn(fractionalLevel)] = Math.ceil(bound[fractionalLevel] ?? 0);
+    search.latest = relaxation.warmStart;
+    const bound = relaxation.objectives[0] ?? 0;
+    if (incumbent && Math.ceil(bound - INTEGRALITY_TOLERANCE) >= (incumbent.objectives[level] ?? 0)) continue;
+    if (roundable && !isIntegral(bound)) {
+      const rounded = copy(node, relaxation.warmStart);
+      rounded.lower[levelColumn] = Math.max(rounded.lower[levelColumn] ?? 0, Math.ceil(bound));
       stack.push(rounded);
       continue;
     }
-
     const branch = mostFractionalColumn(model, relaxation.values);
     if (branch < 0) {
-      const candidate = integralPoint(model, relaxation.values);
-      if (!incumbent || lexicographicallyLess(candidate.objectives, incumbent.objectives))
+      const candidate = polished(extended, model, objectives, level, node, relaxation);
+      if (!incumbent || (candidate.objectives[level] ?? 0) < (incumbent.objectives[level] ?? 0)) {
         incumbent = candidate;
+      }
       continue;
     }
     const value = relaxation.values[branch] ?? 0;
-    const down = copy(node);
+    const down = copy(node, relaxation.warmStart);
     down.upper[branch] = Math.floor(value);
-    const up = copy(node);
+    const up = copy(node, relaxation.warmStart);
     up.lower[branch] = Math.ceil(value);
     // The child nearer the LP value is explored first (pushed last), which finds good incumbents early.
     if (value - Math.floor(value) < 0.5) stack.push(up, down);
     else stack.push(down, up);
   }
-  return finish(model, incumbent, true, nodes);
+  return { incumbent, proven: true };
+}
+
+/**
+ * An integral point's continuous columns (leximin thresholds, covers) were optimised for this level only;
+ * re-solving with the integer columns fixed makes them optimal for the later levels too, so the levels the
+ * incumbent reports are the integers it truly reaches.
+ */
+function polished(
+  extended: LinearModel,
+  model: LinearModel,
+  objectives: readonly LinearObjective[],
+  level: number,
+  node: Bounds,
+  relaxation: LpSolution,
+): Incumbent {
+  const fixed = copy(node, undefined);
+  for (let column = 0; column < model.columnNames.length; column++) {
+    if (!model.integer[column]) continue;
+    const value = Math.round(relaxation.values[column] ?? 0);
+    fixed.lower[column] = value;
+    fixed.upper[column] = value;
+  }
+  const remaining = { ...extended, objectives: extended.objectives.slice(level) };
+  const solution = solveLexicographicLp(remaining, fixed.lower, fixed.upper, relaxation.warmStart);
+  return integralPoint(model, objectives, solution?.values ?? relaxation.values);
 }
 
 function finish(
@@ -119,15 +182,15 @@ function finish(
   if (!incumbent) return { status: 'Infeasible', proven, nodes };
   return {
     status: 'Optimal',
-    values: incumbent.values.slice(0, model.columnNames.length),
-    objectives: incumbent.objectives,
+    values: incumbent.values,
+    objectives: incumbent.objectives.slice(0, model.objectives.length),
     proven,
     nodes,
   };
 }
 
-function copy(node: Node): Node {
-  return { lower: node.lower.slice(), upper: node.upper.slice() };
+function copy(node: Bounds, warmStart: WarmStart | undefined): Node {
+  return { lower: node.lower.slice(), upper: node.upper.slice(), warmStart };
 }
 
 /** Integral up to an absolute 1e-6 plus 1e-12 relative (level values reach 1e10 micro-dollars). */
@@ -137,7 +200,8 @@ function isIntegral(value: number): boolean {
 
 /**
  * The model with a value column per objective: z_k ∈ [min, max of obj_k over the column box], a row
- * obj_k − z_k = 0, and objective k replaced by z_k, so levels can be bounded like columns.
+ * obj_k − z_k = 0, and objective k replaced by z_k, so levels can be bounded like columns. The objective
+ * keeps its coefficients' magnitude as `scale` for the simplex's tolerances.
  */
 function withLevelColumns(model: LinearModel): LinearModel {
   const n = model.columnNames.length;
@@ -167,6 +231,9 @@ function withLevelColumns(model: LinearModel): LinearModel {
     lower,
     upper,
     integer: [...model.integer, ...model.objectives.map(() => false)],
+    branchPriority: model.branchPriority
+      ? [...model.branchPriority, ...model.objectives.map(() => 0)]
+      : undefined,
     rows,
     objectives: model.objectives.map((o, k) => ({
       name: o.name,
@@ -176,48 +243,40 @@ function withLevelColumns(model: LinearModel): LinearModel {
   };
 }
 
-/** Can a node with this LP bound still hold an integer point lexicographically better than the incumbent? */
-function mayImprove(bound: readonly number[], incumbent: readonly number[]): boolean {
-  for (let level = 0; level < incumbent.length; level++) {
-    const relaxed = bound[level] ?? 0;
-    const best = incumbent[level] ?? 0;
-    const integerBound = Math.ceil(relaxed - INTEGRALITY_TOLERANCE);
-    if (integerBound > best) return false;
-    if (integerBound < best) return true;
-    if (!isIntegral(relaxed)) return true;
-  }
-  return false;
-}
-
-function lexicographicallyLess(a: readonly number[], b: readonly number[]): boolean {
-  for (let level = 0; level < a.length; level++) {
-    const difference = (a[level] ?? 0) - (b[level] ?? 0);
-    if (difference < -0.5) return true;
-    if (difference > 0.5) return false;
-  }
-  return false;
-}
-
-/** The integer column farthest from an integer (ties: lowest index); −1 when all are integral. */
+/**
+ * The integer column to branch on: among the fractional ones of the highest branch priority, the farthest
+ * from an integer (ties: lowest index); −1 when all are integral.
+ */
 function mostFractionalColumn(model: LinearModel, values: Float64Array): number {
   let best = -1;
-  let bestDistance = INTEGRALITY_TOLERANCE;
+  let bestPriority = Number.NEGATIVE_INFINITY;
+  let bestDistance = 0;
   for (let column = 0; column < model.columnNames.length; column++) {
     if (!model.integer[column]) continue;
     const value = values[column] ?? 0;
     const distance = Math.abs(value - Math.round(value));
-    if (distance > bestDistance) {
+    if (distance <= INTEGRALITY_TOLERANCE) continue;
+    const priority = model.branchPriority?.[column] ?? 0;
+    if (priority > bestPriority || (priority === bestPriority && distance > bestDistance)) {
       best = column;
+      bestPriority = priority;
       bestDistance = distance;
     }
   }
   return best;
 }
 
-function integralPoint(model: LinearModel, values: Float64Array): Incumbent {
+/** The LP point with integer columns rounded, and every level evaluated there (integers by construction). */
+function integralPoint(
+  model: LinearModel,
+  objectives: readonly LinearObjective[],
+  values: Float64Array,
+): Incumbent {
   const point = Array.from(values.subarray(0, model.columnNames.length), (value, column) =>
     model.integer[column] ? Math.round(value) : value,
   );
-  const objectives = model.objectives.map((objective) => Math.round(evaluate(objective.terms, point)));
-  return { values: point, objectives };
+  return {
+    values: point,
+    objectives: objectives.map((objective) => Math.round(evaluate(objective.terms, point))),
+  };
 }

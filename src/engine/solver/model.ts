@@ -33,6 +33,8 @@ export interface LinearModel {
   /** Finite upper bounds too, so no model is ever unbounded. */
   readonly upper: readonly number[];
   readonly integer: readonly boolean[];
+  /** Integer columns with a higher priority are branched on first (default 0). */
+  readonly branchPriority?: readonly number[] | undefined;
   readonly rows: readonly LinearRow[];
   /** Minimised in order: a later objective only breaks ties of the earlier ones. */
   readonly objectives: readonly LinearObjective[];
@@ -44,10 +46,11 @@ export class ModelBuilder {
   private readonly lowerBounds: number[] = [];
   private readonly upperBounds: number[] = [];
   private readonly integrality: boolean[] = [];
+  private readonly priorities: number[] = [];
   private readonly rowList: LinearRow[] = [];
   private readonly objectiveList: LinearObjective[] = [];
 
-  addColumn(name: string, lower: number, upper: number, integer: boolean): number {
+  addColumn(name: string, lower: number, upper: number, integer: boolean, branchPriority = 0): number {
     if (!Number.isFinite(lower) || !Number.isFinite(upper) || upper < lower) {
       throw new Error(`column ${name}: bounds [${lower}, ${upper}] must be finite and ordered`);
     }
@@ -55,6 +58,7 @@ export class ModelBuilder {
     this.lowerBounds.push(lower);
     this.upperBounds.push(upper);
     this.integrality.push(integer);
+    this.priorities.push(branchPriority);
     return this.names.length - 1;
   }
 
@@ -77,6 +81,7 @@ export class ModelBuilder {
       lower: [...this.lowerBounds],
       upper: [...this.upperBounds],
       integer: [...this.integrality],
+      branchPriority: [...this.priorities],
       rows: [...this.rowList],
       objectives: [...this.objectiveList],
     };

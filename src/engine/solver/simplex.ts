@@ -1,32 +1,51 @@
-// A bounded-variable primal simplex with a lexicographic objective, on a dense tableau.
+// A bounded-variable primal simplex with a lexicographic objective, on a dense tableau, warm-startable.
 //
 // Why hand-written: the engine must stay pure and synchronous, and its models are tiny (a column per pool,
 // a few dozen rows) however many VMs are placed, so a dense tableau is both the simplest and the fastest
 // choice. Why lexicographic: the placement rules are ordered (capacity first, then zones, then sizes, then
-// names), and comparing reduced costs as vectors solves all levels in one pass, with no big-M weights whose
-// sums could lose precision.
+// names), and comparing reduced costs as vectors solves all levels in one pass, with no big-M weights.
+// Why warm starts: branch and bound solves many LPs that differ from an earlier one by a few bounds; starting
+// from that LP's final basis takes a handful of pivots instead of re-solving from scratch.
 //
 // Conventions. Each row i becomes an equality Σ a_ij x_j − r_i = 0 whose activity column r_i carries the
-// row's bounds. Columns start at their lower bound; a row violated there gets an artificial column, and
-// phase 1 drives the artificials to zero. The tableau keeps B⁻¹A, so Σ_j T[i][j]·x_j = 0 for every row with
-// T[i][basis[i]] = 1. Anti-cycling: Dantzig pricing, switching to Bland's rule after a run of degenerate
-// pivots.
+// row's bounds. The tableau keeps B⁻¹A, so Σ_j T[i][j]·x_j = 0 for every row, with T[i][basis[i]] = 1.
+// Nonbasic columns sit at a bound. A cold start makes every r_i basic with the structural columns at their
+// lower bounds; a warm start takes another solve's basis and moves the nonbasic columns onto the new bounds.
+// Either way basic columns may violate their bounds, and phase 1 minimises the sum of those violations
+// (a composite phase 1: no artificial columns). Phase 2 then minimises the objectives lexicographically.
+// Anti-cycling: Dantzig pricing, switching to Bland's rule after a run of degenerate pivots.
 import type { LinearModel } from './model.ts';
 
 const PIVOT_TOLERANCE = 1e-9;
 const FEASIBILITY_TOLERANCE = 1e-7;
 const REDUCED_COST_TOLERANCE = 1e-9;
 const MAX_ITERATIONS = 100_000;
+const DEGENERATE_RUN_BEFORE_BLAND = 50;
 
 const BASIC = 0;
 const AT_LOWER = 1;
 const AT_UPPER = 2;
+
+/** A solved tableau, to start a later solve of the same model (same rows and columns) from. */
+export interface WarmStart {
+  readonly cells: Float64Array;
+  readonly basis: Int32Array;
+  readonly state: Uint8Array;
+  readonly x: Float64Array;
+  /** Solves since the basic values were last recomputed from scratch (they are updated incrementally). */
+  readonly age: number;
+}
+
+/** Basic values are recomputed from scratch this often along a chain of warm starts, against drift. */
+const RECOMPUTE_EVERY = 16;
 
 export interface LpSolution {
   /** Values of the model's columns. */
   readonly values: Float64Array;
   /** Value of each objective, in the model's order. */
   readonly objectives: readonly number[];
+  /** The final basis, for warm-starting a related solve. */
+  readonly warmStart: WarmStart;
 }
 
 /**
@@ -37,14 +56,16 @@ export function solveLexicographicLp(
   model: LinearModel,
   lower: ArrayLike<number>,
   upper: ArrayLike<number>,
+  warmStart?: WarmStart,
 ): LpSolution | undefined {
-  const tableau = new Tableau(model, lower, upper);
+  const tableau = new Tableau(model, lower, upper, warmStart);
   if (!tableau.runPhaseOne()) return undefined;
   tableau.runPhaseTwo();
   return tableau.solution();
 }
 
 class Tableau {
+  private readonly model: LinearModel;
   private readonly rowCount: number;
   private readonly columnCount: number;
   private readonly width: number;
@@ -54,96 +75,104 @@ class Tableau {
   private readonly lo: Float64Array;
   private readonly up: Float64Array;
   private readonly x: Float64Array;
-  private readonly artificialStart: number;
-  private readonly model: LinearModel;
   private objectiveRows: Float64Array[] = [];
   private objectiveTolerances: number[] = [];
+  private age = 0;
 
-  constructor(model: LinearModel, lower: ArrayLike<number>, upper: ArrayLike<number>) {
+  constructor(model: LinearModel, lower: ArrayLike<number>, upper: ArrayLike<number>, warmStart?: WarmStart) {
     this.model = model;
     const n = model.lower.length;
     const m = model.rows.length;
-    const activities = new Float64Array(m);
-    const violated: number[] = [];
-    model.rows.forEach((row, i) => {
-      let activity = 0;
-      for (const term of row.terms) activity += term.coefficient * (lower[term.column] ?? 0);
-      activities[i] = activity;
-      if (activity < row.lower - FEASIBILITY_TOLERANCE || activity > row.upper + FEASIBILITY_TOLERANCE) {
-        violated.push(i);
-      }
-    });
     this.rowCount = m;
     this.columnCount = n;
-    this.artificialStart = n + m;
-    this.width = n + m + violated.length;
-    this.cells = new Float64Array(m * this.width);
-    this.basis = new Int32Array(m);
-    this.state = new Uint8Array(this.width);
+    this.width = n + m;
     this.lo = new Float64Array(this.width);
     this.up = new Float64Array(this.width);
-    this.x = new Float64Array(this.width);
     for (let j = 0; j < n; j++) {
       this.lo[j] = lower[j] ?? 0;
       this.up[j] = upper[j] ?? 0;
+    }
+    model.rows.forEach((row, i) => {
+      this.lo[n + i] = row.lower;
+      this.up[n + i] = row.upper;
+    });
+    if (warmStart && warmStart.cells.length === m * this.width) {
+      this.cells = warmStart.cells.slice();
+      this.basis = warmStart.basis.slice();
+      this.state = warmStart.state.slice();
+      this.x = warmStart.x.slice();
+      // Nonbasic columns move onto their (possibly new) bounds, carrying the basic values with them.
+      this.age = warmStart.age + 1;
+      for (let j = 0; j < this.width; j++) {
+        const state = this.state[j];
+        if (state === BASIC) continue;
+        const atUpper = state === AT_UPPER && Number.isFinite(this.up[j] ?? 0);
+        const target = atUpper ? (this.up[j] ?? 0) : (this.lo[j] ?? 0);
+        this.state[j] = atUpper ? AT_UPPER : AT_LOWER;
+        const delta = target - (this.x[j] ?? 0);
+        if (delta === 0) continue;
+        this.x[j] = target;
+        for (let i = 0; i < m; i++) {
+          const alpha = this.cells[i * this.width + j] ?? 0;
+          if (alpha === 0) continue;
+          const basic = this.basis[i] ?? 0;
+          this.x[basic] = (this.x[basic] ?? 0) - alpha * delta;
+        }
+      }
+      if (this.age >= RECOMPUTE_EVERY) {
+        this.recomputeBasicValues();
+        this.age = 0;
+      }
+      return;
+    }
+    this.cells = new Float64Array(m * this.width);
+    this.basis = new Int32Array(m);
+    this.state = new Uint8Array(this.width);
+    this.x = new Float64Array(this.width);
+    for (let j = 0; j < n; j++) {
       this.x[j] = this.lo[j] ?? 0;
       this.state[j] = AT_LOWER;
     }
-    let artificial = this.artificialStart;
-    const isViolated = new Set(violated);
+    // Cold start: r_i = Σ a_ij x_j is basic, the row reads −Σ a_ij x_j + r_i = 0.
     model.rows.forEach((row, i) => {
-      const activityColumn = n + i;
-      const activity = activities[i] ?? 0;
       const offset = i * this.width;
-      this.lo[activityColumn] = row.lower;
-      this.up[activityColumn] = row.upper;
-      if (!isViolated.has(i)) {
-        // r_i = Σ a_ij x_j is basic: the row reads −Σ a_ij x_j + r_i = 0.
-        for (const term of row.terms) this.cells[offset + term.column] = -term.coefficient;
-        this.cells[offset + activityColumn] = 1;
-        this.basis[i] = activityColumn;
-        this.state[activityColumn] = BASIC;
-        this.x[activityColumn] = activity;
-        return;
+      let activity = 0;
+      for (const term of row.terms) {
+        this.cells[offset + term.column] = -term.coefficient;
+        activity += term.coefficient * (this.x[term.column] ?? 0);
       }
-      // r_i sits at the violated bound; the artificial a_i = (r_i − Σ a_ij x_j)/σ ≥ 0 absorbs the gap.
-      const bound = activity < row.lower ? row.lower : row.upper;
-      const sign = bound > activity ? 1 : -1;
-      for (const term of row.terms) this.cells[offset + term.column] = term.coefficient / sign;
-      this.cells[offset + activityColumn] = -1 / sign;
-      this.cells[offset + artificial] = 1;
-      this.x[activityColumn] = bound;
-      this.state[activityColumn] = bound === row.lower ? AT_LOWER : AT_UPPER;
-      this.lo[artificial] = 0;
-      this.up[artificial] = Number.POSITIVE_INFINITY;
-      this.x[artificial] = Math.abs(bound - activity);
-      this.state[artificial] = BASIC;
-      this.basis[i] = artificial;
-      artificial++;
+      this.cells[offset + n + i] = 1;
+      this.basis[i] = n + i;
+      this.state[n + i] = BASIC;
+      this.x[n + i] = activity;
     });
   }
 
-  /** Minimises the sum of artificials; false when it stays positive (the model is infeasible). */
+  /** Composite phase 1: drives every basic column within its bounds; false when that is impossible. */
   runPhaseOne(): boolean {
-    if (this.width === this.artificialStart) return true;
-    const costs = new Float64Array(this.width);
-    for (let j = this.artificialStart; j < this.width; j++) costs[j] = 1;
-    this.objectiveRows = [this.reducedCosts(costs)];
-    this.objectiveTolerances = [REDUCED_COST_TOLERANCE];
-    this.iterate();
-    let infeasibility = 0;
-    for (let j = this.artificialStart; j < this.width; j++) infeasibility += this.x[j] ?? 0;
-    if (infeasibility > FEASIBILITY_TOLERANCE * (1 + this.scaleOfRows())) return false;
-    // Artificials may no longer move; any still basic sits at zero and leaves on the first pivot in its row.
-    for (let j = this.artificialStart; j < this.width; j++) {
-      this.up[j] = 0;
-      if (this.state[j] !== BASIC) {
-        this.x[j] = 0;
-        this.state[j] = AT_LOWER;
+    let degenerateRun = 0;
+    for (let iteration = 0; iteration < MAX_ITERATIONS; iteration++) {
+      const signs = this.infeasibilitySigns();
+      if (!signs) return true;
+      const reduced = new Float64Array(this.width);
+      for (let i = 0; i < this.rowCount; i++) {
+        const sign = signs[i] ?? 0;
+        if (sign === 0) continue;
+        const offset = i * this.width;
+        for (let j = 0; j < this.width; j++)
+          reduced[j] = (reduced[j] ?? 0) - sign * (this.cells[offset + j] ?? 0);
       }
+      this.objectiveRows = [reduced];
+      this.objectiveTolerances = [REDUCED_COST_TOLERANCE];
+      const useBland = degenerateRun > DEGENERATE_RUN_BEFORE_BLAND;
+      const entering = this.chooseEntering(useBland);
+      if (entering < 0) return false;
+      const direction = this.state[entering] === AT_LOWER ? 1 : -1;
+      const step = this.ratioTest(entering, direction, useBland, true);
+      degenerateRun = step.theta <= PIVOT_TOLERANCE ? degenerateRun + 1 : 0;
+      this.applyStep(entering, direction, step);
     }
-    this.driveOutArtificials();
-    return true;
+    throw new Error('simplex: phase 1 iteration limit reached');
   }
 
   runPhaseTwo(): void {
@@ -159,27 +188,52 @@ class Tableau {
       this.objectiveRows.push(this.reducedCosts(costs));
       this.objectiveTolerances.push(REDUCED_COST_TOLERANCE * scale);
     }
-    if (this.objectiveRows.length > 0) this.iterate();
+    if (this.objectiveRows.length === 0) return;
+    let degenerateRun = 0;
+    for (let iteration = 0; iteration < MAX_ITERATIONS; iteration++) {
+      const useBland = degenerateRun > DEGENERATE_RUN_BEFORE_BLAND;
+      const entering = this.chooseEntering(useBland);
+      if (entering < 0) return;
+      const direction = this.state[entering] === AT_LOWER ? 1 : -1;
+      const step = this.ratioTest(entering, direction, useBland, false);
+      degenerateRun = step.theta <= PIVOT_TOLERANCE ? degenerateRun + 1 : 0;
+      this.applyStep(entering, direction, step);
+    }
+    throw new Error('simplex: phase 2 iteration limit reached');
   }
 
   solution(): LpSolution {
-    this.recomputeBasicValues();
     const values = this.x.slice(0, this.columnCount);
     const objectives = this.model.objectives.map((objective) => {
       let sum = 0;
       for (const term of objective.terms) sum += term.coefficient * (values[term.column] ?? 0);
       return sum;
     });
-    return { values, objectives };
+    return {
+      values,
+      objectives,
+      warmStart: { cells: this.cells, basis: this.basis, state: this.state, x: this.x, age: this.age },
+    };
   }
 
-  private scaleOfRows(): number {
-    let scale = 0;
-    for (const row of this.model.rows) {
-      if (Number.isFinite(row.lower)) scale = Math.max(scale, Math.abs(row.lower));
-      if (Number.isFinite(row.upper)) scale = Math.max(scale, Math.abs(row.upper));
+  /** Per row: −1 when its basic column is below its lower bound, +1 above its upper, 0 within; or none. */
+  private infeasibilitySigns(): Int8Array | undefined {
+    let any = false;
+    const signs = new Int8Array(this.rowCount);
+    for (let i = 0; i < this.rowCount; i++) {
+      const basic = this.basis[i] ?? 0;
+      const value = this.x[basic] ?? 0;
+      const lo = this.lo[basic] ?? 0;
+      const up = this.up[basic] ?? 0;
+      if (value < lo - FEASIBILITY_TOLERANCE * (1 + Math.abs(lo))) {
+        signs[i] = -1;
+        any = true;
+      } else if (value > up + FEASIBILITY_TOLERANCE * (1 + Math.abs(up))) {
+        signs[i] = 1;
+        any = true;
+      }
     }
-    return scale;
+    return any ? signs : undefined;
   }
 
   /** d_j = c_j − Σ_i c_basis(i) T[i][j]. */
@@ -189,8 +243,9 @@ class Tableau {
       const basicCost = costs[this.basis[i] ?? 0] ?? 0;
       if (basicCost === 0) continue;
       const offset = i * this.width;
-      for (let j = 0; j < this.width; j++)
+      for (let j = 0; j < this.width; j++) {
         reduced[j] = (reduced[j] ?? 0) - basicCost * (this.cells[offset + j] ?? 0);
+      }
     }
     return reduced;
   }
@@ -201,58 +256,12 @@ class Tableau {
       const basic = this.basis[i] ?? 0;
       let value = 0;
       for (let j = 0; j < this.width; j++) {
-        if (j === basic || this.state[j] === BASIC) continue;
+        if (this.state[j] === BASIC) continue;
         const coefficient = this.cells[offset + j] ?? 0;
         if (coefficient !== 0) value -= coefficient * (this.x[j] ?? 0);
       }
       this.x[basic] = value;
     }
-  }
-
-  private driveOutArtificials(): void {
-    for (let i = 0; i < this.rowCount; i++) {
-      if ((this.basis[i] ?? 0) < this.artificialStart) continue;
-      const offset = i * this.width;
-      let entering = -1;
-      let best = 1e-7;
-      for (let j = 0; j < this.artificialStart; j++) {
-        if (this.state[j] === BASIC) continue;
-        const magnitude = Math.abs(this.cells[offset + j] ?? 0);
-        if (magnitude > best) {
-          best = magnitude;
-          entering = j;
-        }
-      }
-      if (entering < 0) continue; // a redundant row: its artificial stays basic, fixed at zero
-      const leaving = this.basis[i] ?? 0;
-      this.x[leaving] = 0;
-      this.state[leaving] = AT_LOWER;
-      this.pivot(i, entering);
-    }
-  }
-
-  private iterate(): void {
-    let degenerateRun = 0;
-    for (let iteration = 0; iteration < MAX_ITERATIONS; iteration++) {
-      const useBland = degenerateRun > 50;
-      const entering = this.chooseEntering(useBland);
-      if (entering < 0) return;
-      const direction = this.state[entering] === AT_LOWER ? 1 : -1;
-      const step = this.ratioTest(entering, direction, useBland);
-      degenerateRun = step.theta <= PIVOT_TOLERANCE ? degenerateRun + 1 : 0;
-      this.move(entering, direction, step.theta);
-      if (step.row < 0) {
-        // Bound flip: the entering column crosses to its other bound without a basis change.
-        this.state[entering] = direction > 0 ? AT_UPPER : AT_LOWER;
-        this.x[entering] = direction > 0 ? (this.up[entering] ?? 0) : (this.lo[entering] ?? 0);
-        continue;
-      }
-      const leaving = this.basis[step.row] ?? 0;
-      this.x[leaving] = step.toLower ? (this.lo[leaving] ?? 0) : (this.up[leaving] ?? 0);
-      this.state[leaving] = step.toLower ? AT_LOWER : AT_UPPER;
-      this.pivot(step.row, entering);
-    }
-    throw new Error('simplex: iteration limit reached');
   }
 
   /** A nonbasic column whose move improves the first objective level it affects; −1 when optimal. */
@@ -285,10 +294,16 @@ class Tableau {
     return best;
   }
 
+  /**
+   * How far the entering column can move. In phase 1 a basic column outside its bounds may move toward
+   * them until it reaches the nearer one (where the infeasibility sum changes slope) and freely away from
+   * them; columns within their bounds must stay there, as in phase 2.
+   */
   private ratioTest(
     entering: number,
     direction: number,
     useBland: boolean,
+    phaseOne: boolean,
   ): { theta: number; row: number; toLower: boolean } {
     let theta = (this.up[entering] ?? 0) - (this.lo[entering] ?? 0);
     let row = -1;
@@ -300,15 +315,24 @@ class Tableau {
       const basic = this.basis[i] ?? 0;
       const rate = -alpha * direction;
       const value = this.x[basic] ?? 0;
+      const lo = this.lo[basic] ?? 0;
+      const up = this.up[basic] ?? 0;
       let limit: number;
       let hitsLower: boolean;
-      if (rate < 0) {
-        limit = (value - (this.lo[basic] ?? 0)) / -rate;
+      if (phaseOne && value < lo - FEASIBILITY_TOLERANCE * (1 + Math.abs(lo))) {
+        if (rate <= 0) continue;
+        limit = (lo - value) / rate;
+        hitsLower = true;
+      } else if (phaseOne && value > up + FEASIBILITY_TOLERANCE * (1 + Math.abs(up))) {
+        if (rate >= 0) continue;
+        limit = (value - up) / -rate;
+        hitsLower = false;
+      } else if (rate < 0) {
+        limit = (value - lo) / -rate;
         hitsLower = true;
       } else {
-        const bound = this.up[basic] ?? 0;
-        if (bound === Number.POSITIVE_INFINITY) continue;
-        limit = (bound - value) / rate;
+        if (up === Number.POSITIVE_INFINITY) continue;
+        limit = (up - value) / rate;
         hitsLower = false;
       }
       if (limit < 0) limit = 0;
@@ -329,15 +353,30 @@ class Tableau {
     return { theta, row, toLower };
   }
 
-  private move(entering: number, direction: number, theta: number): void {
-    if (theta === 0) return;
-    for (let i = 0; i < this.rowCount; i++) {
-      const alpha = this.cells[i * this.width + entering] ?? 0;
-      if (alpha === 0) continue;
-      const basic = this.basis[i] ?? 0;
-      this.x[basic] = (this.x[basic] ?? 0) - alpha * direction * theta;
+  private applyStep(
+    entering: number,
+    direction: number,
+    step: { theta: number; row: number; toLower: boolean },
+  ): void {
+    if (step.theta > 0) {
+      for (let i = 0; i < this.rowCount; i++) {
+        const alpha = this.cells[i * this.width + entering] ?? 0;
+        if (alpha === 0) continue;
+        const basic = this.basis[i] ?? 0;
+        this.x[basic] = (this.x[basic] ?? 0) - alpha * direction * step.theta;
+      }
+      this.x[entering] = (this.x[entering] ?? 0) + direction * step.theta;
     }
-    this.x[entering] = (this.x[entering] ?? 0) + direction * theta;
+    if (step.row < 0) {
+      // Bound flip: the entering column crosses to its other bound without a basis change.
+      this.state[entering] = direction > 0 ? AT_UPPER : AT_LOWER;
+      this.x[entering] = direction > 0 ? (this.up[entering] ?? 0) : (this.lo[entering] ?? 0);
+      return;
+    }
+    const leaving = this.basis[step.row] ?? 0;
+    this.x[leaving] = step.toLower ? (this.lo[leaving] ?? 0) : (this.up[leaving] ?? 0);
+    this.state[leaving] = step.toLower ? AT_LOWER : AT_UPPER;
+    this.pivot(step.row, entering);
   }
 
   private pivot(row: number, entering: number): void {

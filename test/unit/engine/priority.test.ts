@@ -14,7 +14,7 @@ describe('Spot Priority Mix split (reference §1.11: regular = min(C, base) + fl
     [100, 0, 0, 0, 100],
     [100, 0, 100, 100, 0],
     [0, 3, 50, 0, 0],
-  ])('capacity %i, base %i, %i %% → %i Regular + %i Spot', (capacity, base, pct, regular, spot) => {
+  ])('capacity %i, base %i, %i percent → %i Regular + %i Spot', (capacity, base, pct, regular, spot) => {
     expect(
       priorityMixSplit(capacity, { baseRegularPriorityCount: base, regularPriorityPercentageAboveBase: pct }),
     ).toEqual({ regular, spot });
