@@ -2,6 +2,7 @@
 // (`run`, `plan`) are added here as they land.
 import { parseArgs } from 'node:util';
 import { crdFiles, generatedFiles, type GeneratedFile } from './generated-files.ts';
+import { runPlan } from './plan.ts';
 import { runOperator } from './run.ts';
 import { driftedFiles, writeGeneratedFiles } from './write-generated.ts';
 
@@ -9,6 +10,8 @@ const USAGE = `usage: vmfleet <command> [flags]
 
 commands:
   run [flags]                       run the operator (see: vmfleet run --help)
+  plan -f FILE [--region FILE] [--current FILE] [-o table|json|yaml]
+                                    print the placement the engine would make, with no cluster
   crds [--root DIR] [--check]       write the CRDs to DIR/crds/ (default: the current directory)
   generate [--root DIR] [--check]   write every generated file (CRDs, default Region, README API reference,
                                     Grafana dashboard; needs the dev dependencies)
@@ -53,6 +56,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return await runGenerator(rest, command, io);
       case 'run':
         return await runOperator(rest, io);
+      case 'plan':
+        return runPlan(rest, io);
       case undefined:
       case 'help':
       case '--help':

@@ -1,0 +1,242 @@
+// `vmfleet plan`: the what-if tool. Reads a ScaleSet or ComputeFleet manifest, a Region (the built-in
+// eastus catalogue by default) and optionally the current Instances, and prints the placement the engine
+// would make — per size × zone × fault domain × priority, cost, spread, shortfall and the decisions — with
+// no cluster. Bad input exits 2 naming the file and the field, printing nothing else.
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { stringify } from 'yaml';
+import {
+  EASTUS,
+  Instance,
+  Region,
+  parseResource,
+  parseWith,
+  parseYamlDocuments,
+  validateComputeFleet,
+  validateScaleSet,
+  type ComputeFleet,
+  type FieldError,
+  type ScaleSet,
+} from '../api/index.ts';
+import { computePools, toEngineRegion } from '../cloud/index.ts';
+import { HOURS_PER_MONTH, formatPrice, plan as planPlacement, type Plan } from '../engine/index.ts';
+import { normalizeComputeFleet, normalizeScaleSet } from '../engine/normalize.ts';
+import { toCurrentInstance } from '../controllers/instances.ts';
+
+export interface PlanIo {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+  readFile?: (path: string) => string;
+  /** Epoch ms the plan is made at (unavailable offerings expire against it). */
+  now?: number;
+}
+
+class InputError extends Error {
+  readonly file: string;
+  readonly errors: readonly FieldError[];
+  constructor(file: string, errors: readonly FieldError[]) {
+    super(errors.map((e) => `${file}: ${e.field}: ${e.message}`).join('\n'));
+    this.file = file;
+    this.errors = errors;
+  }
+}
+
+const USAGE = `usage: vmfleet plan -f <ScaleSet-or-ComputeFleet.yaml> [--region <Region.yaml>] [--current <instances.yaml>] [-o table|json|yaml]\n`;
+
+function documents(file: string, read: (path: string) => string): unknown[] {
+  let text: string;
+  try {
+    text = read(file);
+  } catch (error) {
+    throw new InputError(file, [
+      { field: '(file)', message: error instanceof Error ? error.message : String(error) },
+    ]);
+  }
+  const parsed = parseYamlDocuments(text);
+  if (!parsed.ok) throw new InputError(file, parsed.errors);
+  /** A `kind: List` (as `kubectl get -o yaml` prints) holds its objects in `items`. */
+  return parsed.value.flatMap((doc) => {
+    const items = (doc as { kind?: unknown; items?: unknown }).items;
+    return (doc as { kind?: unknown }).kind === 'List' && Array.isArray(items) ? (items as unknown[]) : [doc];
+  });
+}
+
+function loadGroup(file: string, read: (path: string) => string): ScaleSet | ComputeFleet {
+  const [first] = documents(file, read);
+  const parsed = parseResource(first);
+  if (!parsed.ok) throw new InputError(file, parsed.errors);
+  const resource = parsed.value;
+  if (resource.kind !== 'ScaleSet' && resource.kind !== 'ComputeFleet') {
+    throw new InputError(file, [{ field: 'kind', message: 'expected ScaleSet or ComputeFleet' }]);
+  }
+  return resource;
+}
+
+function loadRegion(file: string | undefined, wanted: string, read: (path: string) => string): Region {
+  if (file === undefined) {
+    if (wanted !== EASTUS.metadata.name) {
+      throw new InputError('(built-in catalogue)', [
+        { field: 'spec.region', message: `Region "${wanted}" is not built in; pass it with --region` },
+      ]);
+    }
+    return EASTUS;
+  }
+  const parsed = parseWith(Region, documents(file, read)[0]);
+  if (!parsed.ok) throw new InputError(file, parsed.errors);
+  return parsed.value;
+}
+
+function loadCurrent(file: string | undefined, read: (path: string) => string): Instance[] {
+  if (file === undefined) return [];
+  return documents(file, read).map((doc, index) => {
+    const parsed = parseWith(Instance, doc);
+    if (!parsed.ok) {
+      throw new InputError(
+        file,
+        parsed.errors.map((e) => ({ ...e, field: `[${index}].${e.field}` })),
+      );
+    }
+    return parsed.value;
+  });
+}
+
+function makePlan(
+  group: ScaleSet | ComputeFleet,
+  region: Region,
+  current: readonly Instance[],
+  now: number,
+): Plan {
+  const spec = group.kind === 'ScaleSet' ? normalizeScaleSet(group.spec) : normalizeComputeFleet(group.spec);
+  return planPlacement({
+    spec,
+    region: toEngineRegion(region.spec, computePools(region.spec, current)),
+    current: current.map(toCurrentInstance),
+    unavailable: [],
+    now,
+  });
+}
+
+function table(rows: readonly (readonly string[])[]): string {
+  const widths =
+    rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
+  return rows
+    .map((row) =>
+      row
+        .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+function renderTable(group: ScaleSet | ComputeFleet, region: Region, plan: Plan): string {
+  const lines: string[] = [];
+  const name = `${group.metadata.namespace ?? 'default'}/${group.metadata.name}`;
+  lines.push(`${group.kind} ${name} in region ${region.metadata.name}`, '');
+  const rows = [['SIZE', 'ZONE', 'FD', 'PRIORITY', 'COUNT', '$/H EACH']];
+  const sorted = [...plan.distribution].sort(
+    (a, b) =>
+      a.priority.localeCompare(b.priority) ||
+      a.size.localeCompare(b.size) ||
+      a.zone.localeCompare(b.zone) ||
+      a.faultDomain - b.faultDomain,
+  );
+  const prices = new Map(plan.creates.map((c) => [`${c.size}/${c.zone}/${c.priority}`, c.pricePerHour]));
+  for (const cell of sorted) {
+    const price = prices.get(`${cell.size}/${cell.zone}/${cell.priority}`);
+    rows.push([
+      cell.size,
+      cell.zone || '-',
+      String(cell.faultDomain),
+      cell.priority,
+      String(cell.count),
+      price === undefined ? '' : formatPrice(price),
+    ]);
+  }
+  lines.push(rows.length > 1 ? table(rows) : '(no instances)', '');
+  const created = plan.creates.reduce((sum, c) => sum + c.count, 0);
+  lines.push(`changes:  create ${created}, delete ${plan.deletes.length}`);
+  for (const d of plan.deletes.slice(0, 10))
+    lines.push(`  delete ${d.name ?? d.id} (${d.rule}: ${d.reason})`);
+  lines.push(
+    `cost:     ${formatPrice(plan.hourlyCost)} $/h, ${(plan.hourlyCost * HOURS_PER_MONTH).toFixed(2)} $/month (${HOURS_PER_MONTH} h)`,
+    `spread:   zone skew ${plan.spread.zoneSkew}, fault-domain skew ${plan.spread.faultDomainSkew}, largest zone share ${plan.spread.largestZoneShare.toFixed(2)}`,
+  );
+  for (const outcome of plan.outcomes) {
+    const unit = outcome.unit === 'VCpu' ? 'vCPUs' : 'VMs';
+    const short =
+      outcome.shortfall > 0
+        ? `, short ${outcome.shortfall}: ${outcome.reasons.map((r) => `${r.reason} (${r.message})`).join('; ')}`
+        : '';
+    lines.push(
+      `${outcome.priority.padEnd(9)} target ${outcome.target} ${unit}, achievable ${outcome.achievable}${short}`,
+    );
+  }
+  lines.push('', 'decisions:', ...plan.decisions.map((d) => `  - ${d}`));
+  return `${lines.join('\n')}\n`;
+}
+
+function planDocument(group: ScaleSet | ComputeFleet, region: Region, plan: Plan): object {
+  return {
+    group: { kind: group.kind, namespace: group.metadata.namespace ?? 'default', name: group.metadata.name },
+    region: region.metadata.name,
+    hourlyCost: plan.hourlyCost,
+    monthlyCost: plan.hourlyCost * HOURS_PER_MONTH,
+    spread: plan.spread,
+    outcomes: plan.outcomes,
+    distribution: plan.distribution,
+    creates: plan.creates,
+    deletes: plan.deletes,
+    stale: plan.stale,
+    decisions: plan.decisions,
+  };
+}
+
+export function runPlan(argv: string[], io: PlanIo): number {
+  const read = io.readFile ?? ((path: string) => readFileSync(path, 'utf8'));
+  let values: { f?: string; region?: string; current?: string; o?: string };
+  try {
+    values = parseArgs({
+      args: argv,
+      options: {
+        f: { type: 'string', short: 'f' },
+        filename: { type: 'string' },
+        region: { type: 'string' },
+        current: { type: 'string' },
+        o: { type: 'string', short: 'o', default: 'table' },
+        output: { type: 'string' },
+      },
+      strict: true,
+    }).values;
+  } catch (error) {
+    io.stderr(`vmfleet plan: ${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+    return 2;
+  }
+  const file = values.f ?? (values as { filename?: string }).filename;
+  const output = (values as { output?: string }).output ?? values.o ?? 'table';
+  if (file === undefined || !['table', 'json', 'yaml'].includes(output)) {
+    io.stderr(USAGE);
+    return 2;
+  }
+  try {
+    const group = loadGroup(file, read);
+    const region = loadRegion(values.region, group.spec.region, read);
+    const errors =
+      group.kind === 'ScaleSet'
+        ? validateScaleSet(group.spec, region.spec, region.metadata.name)
+        : validateComputeFleet(group.spec, region.spec, region.metadata.name);
+    if (errors.length > 0) throw new InputError(file, errors);
+    const current = loadCurrent(values.current, read);
+    const plan = makePlan(group, region, current, io.now ?? Date.now());
+    if (output === 'table') io.stdout(renderTable(group, region, plan));
+    else if (output === 'json') io.stdout(`${JSON.stringify(planDocument(group, region, plan), null, 2)}\n`);
+    else io.stdout(stringify(planDocument(group, region, plan)));
+    return 0;
+  } catch (error) {
+    if (error instanceof InputError) {
+      io.stderr(`${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}

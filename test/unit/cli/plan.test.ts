@@ -1,0 +1,131 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { newInstance } from '../../../src/controllers/instances.ts';
+import { runPlan } from '../../../src/cli/plan.ts';
+import { loadInvalidFixtures, INVALID_DIR } from '../api/fixtures.ts';
+
+const ROOT = join(import.meta.dirname, '../../..');
+const EXAMPLES = join(ROOT, 'deploy/examples');
+
+function capture(argv: string[], files: Record<string, string> = {}) {
+  let stdout = '';
+  let stderr = '';
+  const code = runPlan(argv, {
+    stdout: (s) => (stdout += s),
+    stderr: (s) => (stderr += s),
+    readFile: (path) => files[path] ?? execFileSync('cat', [path], { encoding: 'utf8' }),
+    now: 0,
+  });
+  return { code, stdout, stderr };
+}
+
+describe('vmfleet plan', () => {
+  it.each(readdirSync(EXAMPLES).filter((f) => f.endsWith('.yaml')))(
+    'plans %s with the built-in eastus',
+    (file) => {
+      const result = capture(['-f', join(EXAMPLES, file), '-o', 'json']);
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      const plan = JSON.parse(result.stdout) as {
+        hourlyCost: number;
+        outcomes: { target: number; achievable: number; shortfall: number }[];
+        creates: { count: number; pricePerHour: number }[];
+      };
+      for (const outcome of plan.outcomes) expect(outcome.shortfall).toBe(0);
+      const cost = plan.creates.reduce((sum, c) => sum + c.count * c.pricePerHour, 0);
+      expect(plan.hourlyCost).toBeCloseTo(cost, 9);
+    },
+  );
+
+  it('prints the table a person reads: counts per pool and fault domain, cost per hour and month, spread, decisions', () => {
+    const { code, stdout } = capture(['-f', join(EXAMPLES, 'scaleset-web.yaml')]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^SIZE +ZONE +FD +PRIORITY +COUNT +\$\/H EACH$/m);
+    const counts = [...stdout.matchAll(/^Standard_D2s_v5 +(\d) +(\d) +Regular +(\d+) +0\.096$/gm)];
+    expect(counts.reduce((sum, m) => sum + Number(m[3]), 0)).toBe(6);
+    expect(new Set(counts.map((m) => m[1]))).toEqual(new Set(['1', '2', '3']));
+    expect(stdout).toContain('cost:     0.576 $/h, 420.48 $/month (730 h)');
+    expect(stdout).toContain('spread:   zone skew 0');
+    expect(stdout).toMatch(/decisions:\n {2}- /);
+  });
+
+  it('plans a scale-in against --current instances, naming what it deletes and why', () => {
+    const group = {
+      kind: 'ScaleSet' as const,
+      name: 'web',
+      namespace: 'default',
+      uid: 'u',
+      region: 'eastus',
+    };
+    const image = { source: 'Marketplace' as const, name: 'ubuntu-24.04', version: 'latest' };
+    const current = Array.from({ length: 9 }, (_, id) => ({
+      ...newInstance(
+        group,
+        {
+          size: 'Standard_D2s_v5',
+          zone: String((id % 3) + 1),
+          faultDomain: Math.floor(id / 3),
+          priority: 'Regular',
+        },
+        id,
+        { image, modelHash: 'any' },
+      ),
+      status: { phase: 'Running' as const, pricePerHour: 0.096 },
+    }));
+    const files = { '/current.yaml': current.map((i) => stringify(i)).join('---\n') };
+    const result = capture(
+      ['-f', join(EXAMPLES, 'scaleset-web.yaml'), '--current', '/current.yaml', '-o', 'json'],
+      files,
+    );
+    expect(result.code).toBe(0);
+    const plan = JSON.parse(result.stdout) as { creates: unknown[]; deletes: { id: number; rule: string }[] };
+    expect(plan.creates).toEqual([]);
+    // OldestVM (the example's rule) removes the lowest IDs, one per zone to stay balanced: 0, 1, 2.
+    expect(plan.deletes.map((d) => d.id).sort()).toEqual([0, 1, 2]);
+    expect(new Set(plan.deletes.map((d) => d.rule))).toEqual(new Set(['OldestVM']));
+  });
+
+  it.each(loadInvalidFixtures().filter((f) => f.documents.length === 1 && f.file.match(/^(ss|cf)-/)))(
+    'refuses $file with exit 2, naming the file and $field, printing nothing else',
+    (fixture) => {
+      const file = join(INVALID_DIR, fixture.file);
+      const result = capture(['-f', file]);
+      expect(result.code).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toContain(`${file}: ${fixture.field}: `);
+    },
+  );
+
+  it('refuses a group in a region that is not built in unless --region is given', () => {
+    const files = {
+      '/g.yaml': stringify({
+        apiVersion: 'compute.vmfleet.io/v1alpha1',
+        kind: 'ScaleSet',
+        metadata: { name: 'x' },
+        spec: { region: 'westus', vmSize: 'Standard_D2s_v5', capacity: 1 },
+      }),
+    };
+    const result = capture(['-f', '/g.yaml'], files);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('spec.region: Region "westus" is not built in; pass it with --region');
+  });
+
+  it('runs as the vmfleet binary: usage errors exit 2', () => {
+    const node = join(ROOT, 'node_modules/.bin/node');
+    const ok = spawnSync(
+      node,
+      [join(ROOT, 'src/cli/main.ts'), 'plan', '-f', join(EXAMPLES, 'computefleet-mixed.yaml')],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toContain('Spot      target 24 VMs, achievable 24');
+    const bad = spawnSync(node, [join(ROOT, 'src/cli/main.ts'), 'plan', '-o', 'xml'], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stdout).toBe('');
+  });
+});
