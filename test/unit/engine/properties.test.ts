@@ -286,7 +286,7 @@ function reversed(input: PlanInput): PlanInput {
     spec.sizes.kind === 'List' ? { ...spec.sizes, sizes: [...spec.sizes.sizes].reverse() } : spec.sizes;
   return {
     ...input,
-    spec: { ...spec, zones: [...spec.zones].reverse(), sizes } as GroupSpec,
+    spec: { ...spec, zones: [...spec.zones].reverse(), sizes },
     region: {
       ...input.region,
       zones: [...input.region.zones].reverse(),
@@ -405,13 +405,13 @@ describe('balance', () => {
       let low = 0;
       let high = 0;
       let ok = true;
-      current.forEach((held, z) => {
+      for (const [z, held] of current.entries()) {
         const from = Math.max(held, level);
         const to = Math.min(held + (room[z] ?? 0), level + 1);
         if (from > to) ok = false;
         low += from;
         high += to;
-      });
+      }
       if (ok && low <= total && total <= high) return true;
     }
     return false;
