@@ -48,6 +48,7 @@ import {
   type GroupKind,
   type InstanceModel,
 } from './instances.ts';
+import { checkRegion, describeErrors } from './region-spec.ts';
 import { INSTANCES } from './resources.ts';
 
 /** A group object as the cache holds it: only metadata is trusted before the spec is parsed. */
@@ -189,6 +190,17 @@ export class GroupReconciler<S> {
         { field: 'spec.region', message: `Region "${this.adapter.regionName(spec)}" does not exist` },
       ];
       return this.refuse(group, errors, context_, context.logger, 'RegionNotFound');
+    }
+    const regionCheck = checkRegion(region);
+    if (!regionCheck.ok) {
+      const message = `Region "${region.metadata.name}" is invalid: ${describeErrors(regionCheck.errors)}`;
+      return this.refuse(
+        group,
+        [{ field: 'spec.region', message }],
+        context_,
+        context.logger,
+        'RegionInvalid',
+      );
     }
     const semantic = this.adapter.validate(spec, region);
     if (semantic.length > 0) return this.refuse(group, semantic, context_, context.logger);

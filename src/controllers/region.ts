@@ -22,6 +22,7 @@ import {
 import type { EvictionLedger } from './eviction-ledger.ts';
 import { asConditions } from './group-status.ts';
 import { REGION_INDEX, phaseOf } from './instances.ts';
+import { checkRegion, describeErrors } from './region-spec.ts';
 import { Pacer } from './pacer.ts';
 import { INSTANCES, REGIONS } from './resources.ts';
 
@@ -64,6 +65,18 @@ export class RegionReconciler {
     if (region === undefined) {
       this.lastEvaluated.delete(request.key);
       this.pacer.forget(request.key);
+      return {};
+    }
+    const check = checkRegion(region);
+    if (!check.ok) {
+      // Server-side apply cannot write the status of an object that does not match its schema either:
+      // report it and wait for the spec to change (the Region watch reacts to a new generation).
+      const problem = describeErrors(check.errors);
+      context.logger.error({ errors: check.errors }, `Region ${region.metadata.name} is invalid: ${problem}`);
+      this.deps.events.record(
+        { apiVersion: region.apiVersion, kind: 'Region', metadata: { name: region.metadata.name } },
+        { type: 'Warning', reason: 'InvalidSpec', action: 'Validate', note: problem },
+      );
       return {};
     }
     // Every VM change of the region enqueues it; usage and evictions over all its VMs once a second suffice.
