@@ -39,8 +39,10 @@ export async function runOperator(
   try {
     client = new KubeClient(loadKubeConfig(config.kubeconfig));
   } catch (error) {
+    // Name the file: the loader's own messages ("No active cluster!", a YAML position) do not.
+    const source = config.kubeconfig ?? '(default: $KUBECONFIG, ~/.kube/config or in-cluster)';
     io.stderr(
-      `vmfleet run: cannot load kubeconfig: ${error instanceof Error ? error.message : String(error)}\n`,
+      `vmfleet run: cannot load kubeconfig ${source}: ${error instanceof Error ? error.message : String(error)}\n`,
     );
     return 2;
   }
