@@ -59,16 +59,21 @@ export function strategyOrder(
   const byName = (a: CandidatePool, b: CandidatePool) => compareNames(a.size.name, b.size.name);
   const tier = (p: CandidatePool) =>
     capacityTier(p.capacity * (unit === 'VCpu' ? p.size.vCPUs : 1), remaining);
+  // Price per VM, or per vCPU with VCpu (cross-multiplied: exact on integer micro-dollars).
+  const byPrice = (a: CandidatePool, b: CandidatePool) =>
+    unit === 'VCpu'
+      ? a.priceMicros * b.size.vCPUs - b.priceMicros * a.size.vCPUs
+      : a.priceMicros - b.priceMicros;
   const sorted = [...pools];
   switch (strategy) {
     case 'LowestPrice':
-      return sorted.sort((a, b) => a.priceMicros - b.priceMicros || byName(a, b));
+      return sorted.sort((a, b) => byPrice(a, b) || byName(a, b));
     case 'Prioritized':
-      return sorted.sort((a, b) => a.rank - b.rank || a.priceMicros - b.priceMicros || byName(a, b));
+      return sorted.sort((a, b) => a.rank - b.rank || byPrice(a, b) || byName(a, b));
     case 'CapacityOptimized':
       return sorted.sort((a, b) => b.capacity - a.capacity || byName(a, b));
     case 'PriceCapacityOptimized':
-      return sorted.sort((a, b) => tier(b) - tier(a) || a.priceMicros - b.priceMicros || byName(a, b));
+      return sorted.sort((a, b) => tier(b) - tier(a) || byPrice(a, b) || byName(a, b));
   }
 }
 
@@ -81,7 +86,10 @@ function why(
   remaining: number,
   unit: CapacityUnit,
 ): string {
-  const price = `${formatPrice(pool.pricePerHour)} $/h`;
+  const price =
+    unit === 'VCpu'
+      ? `${formatPrice(pool.pricePerHour / pool.size.vCPUs)} $/vCPU·h`
+      : `${formatPrice(pool.pricePerHour)} $/h`;
   switch (strategy) {
     case 'LowestPrice':
       return `${next ? 'next ' : ''}lowest price ${price}`;

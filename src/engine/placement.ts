@@ -23,9 +23,10 @@
 //      balanced placement exists; Prioritized / SingleZone = maximise what lands in each zone group in rank
 //      order;
 //   4. the size rule of each target: Prioritized Σ rank·x, CapacityOptimized / PriceCapacityOptimized
-//      Σ position·x over the strategy's pool order (LowestPrice needs no level of its own);
-//   5. total price Σ price_p x_p in integer micro-dollars;
-//   6. the name order Σ position·x over pools sorted by priority, zone name, size name.
+//      Σ position·m·x over the strategy's pool order (LowestPrice needs no level of its own);
+//   5. total price Σ price_p x_p in integer micro-dollars (with VCpu that is "price per vCPU": the cover
+//      of the target that costs least);
+//   6. the name order Σ position·m·x over pools sorted by priority, zone name, size name.
 //
 // Optimality. For LowestPrice (and Prioritized, whose price level follows its rank level) the plan is a
 // lexicographic optimum of this model, so its cost is the minimum over every placement that places as much
@@ -397,9 +398,11 @@ function addObjectives(
     'price',
     terms(columns, (c) => c.pool.priceMicros),
   );
+  // Per capacity unit, so with VCpu two sizes at the same price per vCPU fall to the name order, not to
+  // whichever needs fewer VMs.
   builder.addObjective(
     'names',
-    terms(columns, (c) => c.poolIndex + 1),
+    terms(columns, (c) => (c.poolIndex + 1) * c.measure),
   );
 }
 
@@ -522,7 +525,10 @@ function byNames(a: PoolColumn, b: PoolColumn): number {
   return compareNames(a.pool.size.name, b.pool.size.name) || compareNames(a.pool.zone, b.pool.zone);
 }
 
-/** Position weights 1, 2, 3, … (strictly positive, so no level ever rewards an extra VM). */
+/**
+ * Position weights 1, 2, 3, … per capacity unit (strictly positive, so no level ever rewards an extra VM;
+ * per vCPU with VCpu, so the order is followed per unit of capacity).
+ */
 function positions(order: readonly PoolColumn[]): LinearTerm[] {
-  return order.map((c, i) => ({ column: c.column, coefficient: i + 1 }));
+  return order.map((c, i) => ({ column: c.column, coefficient: (i + 1) * c.measure }));
 }

@@ -172,7 +172,7 @@ export function plan(input: PlanInput): Plan {
     ...sizes.notes,
     ...outcomes.map(outcomeSummary),
     ...outcomes.flatMap((o) => o.reasons.map((r) => `${o.priority} ${r.reason}: ${r.message}`)),
-    ...zoneDecisions(spec.zonePolicy, zones, occupancy, ranking, pools, region.zones),
+    ...zoneDecisions(spec.zonePolicy, zones, occupancy, ranking, pools, region.zones, spec.capacityUnit),
     ...sizeDecisions(pools, counts, targetStates, spec.capacityUnit, now),
     ...removalDecisions(deletes),
     ...optional(staleSummary(state.stale)),
@@ -361,6 +361,7 @@ function zoneDecisions(
   ranking: ZoneRanking | undefined,
   pools: readonly CandidatePool[],
   regionZones: PlanInput['region']['zones'],
+  unit: PlanInput['spec']['capacityUnit'],
 ): string[] {
   const lines: string[] = [];
   for (const zone of zones) {
@@ -382,7 +383,7 @@ function zoneDecisions(
     const [first, ...rest] = ranking.scores;
     if (first) {
       lines.push(
-        `BestEffortSingleZone: ${zoneLabel(first.zone)} first (would hold ${first.holds} on its own)` +
+        `BestEffortSingleZone: ${zoneLabel(first.zone)} first (would hold ${first.holds} ${unitLabel(unit)} on its own)` +
           (rest.length > 0 ? `, spill to ${rest.map((s) => s.zone).join(', ')}` : '') +
           `; zones end at ${totals}`,
       );
