@@ -21,7 +21,9 @@ export interface CountedInstance {
 
 export interface CurrentState {
   /** Every instance that is not Failed, ascending instanceId: these count toward capacity and balance. */
-  readonly counted: readonly CountedInstance[];
+  readonly counted: readonly CurrentInstance[];
+  /** vCPUs per size name (0 for a size the region no longer lists). */
+  readonly vCpusOf: ReadonlyMap<string, number>;
   readonly failed: readonly CurrentInstance[];
   readonly stale: readonly StaleInstance[];
   /** The counted instances aggregated per size × zone × fault domain × priority. */
@@ -35,7 +37,7 @@ export function classifyCurrent(
   catalogue: ReadonlyMap<string, SizeInfo>,
 ): CurrentState {
   const allowedNames = new Set(allowed.map((a) => a.info.name));
-  const counted: CountedInstance[] = [];
+  const counted: CurrentInstance[] = [];
   const failed: CurrentInstance[] = [];
   const stale: StaleInstance[] = [];
   const ledger = new Ledger();
@@ -44,20 +46,29 @@ export function classifyCurrent(
   const ascending = current.every((instance, i) => i === 0 || (current[i - 1]?.id ?? 0) < instance.id);
   const sorted = ascending ? current : [...current].sort((a, b) => a.id - b.id);
   const vCpusOf = new Map<string, number>();
+  // Instances come in creation order, so runs of one size are common: remember the last size's facts.
+  let lastSize: string | undefined;
+  let lastVCpus = 0;
+  let lastAllowed = false;
   for (const instance of sorted) {
     if (instance.phase === 'Failed') {
       failed.push(instance);
       continue;
     }
-    let vCPUs = vCpusOf.get(instance.size);
-    if (vCPUs === undefined) {
-      vCPUs = catalogue.get(instance.size)?.vCPUs ?? 0;
-      vCpusOf.set(instance.size, vCPUs);
+    if (instance.size !== lastSize) {
+      lastSize = instance.size;
+      let vCPUs = vCpusOf.get(instance.size);
+      if (vCPUs === undefined) {
+        vCPUs = catalogue.get(instance.size)?.vCPUs ?? 0;
+        vCpusOf.set(instance.size, vCPUs);
+      }
+      lastVCpus = vCPUs;
+      lastAllowed = allowedNames.has(instance.size);
     }
-    counted.push({ instance, vCPUs, units: spec.capacityUnit === 'VCpu' ? vCPUs : 1 });
-    ledger.add(instance, vCPUs, 1);
+    counted.push(instance);
+    ledger.add(instance, lastVCpus, 1);
     const modelChanged = instance.modelHash !== spec.modelHash;
-    const sizeDropped = !allowedNames.has(instance.size);
+    const sizeDropped = !lastAllowed;
     const priorityChanged = singlePriority !== undefined && instance.priority !== singlePriority;
     if (!modelChanged && !sizeDropped && !priorityChanged) continue;
     const reasons: StaleReason[] = [];
@@ -66,7 +77,19 @@ export function classifyCurrent(
     if (priorityChanged) reasons.push('PriorityChanged');
     stale.push({ id: instance.id, name: instance.name, reasons });
   }
-  return { counted, failed, stale, ledger };
+  return { counted, vCpusOf, failed, stale, ledger };
+}
+
+/** Wraps instances with their vCPUs and capacity units, for the (rarer) passes that need them one by one. */
+export function withUnits(
+  instances: readonly CurrentInstance[],
+  vCpusOf: ReadonlyMap<string, number>,
+  unit: CapacityUnit,
+): CountedInstance[] {
+  return instances.map((instance) => {
+    const vCPUs = vCpusOf.get(instance.size) ?? 0;
+    return { instance, vCPUs, units: unitsOf(unit, vCPUs) };
+  });
 }
 
 /** Instances of one size × zone × fault domain × priority. */
@@ -117,7 +140,14 @@ export class Ledger {
     return [...this.byKey.values()].filter((cell) => cell.count > 0);
   }
 
+  private lastSize: string | undefined;
+  private lastZone: string | undefined;
+  private lastBase = 0;
+
   private key(size: string, zone: string, faultDomain: number, priority: Priority): number {
+    if (size === this.lastSize && zone === this.lastZone) {
+      return (this.lastBase * 64 + faultDomain) * 2 + (priority === 'Spot' ? 1 : 0);
+    }
     let sizeIndex = this.sizeIndex.get(size);
     if (sizeIndex === undefined) {
       sizeIndex = this.sizeIndex.size;
@@ -128,7 +158,10 @@ export class Ledger {
       zoneIndex = this.zoneIndex.size;
       this.zoneIndex.set(zone, zoneIndex);
     }
-    return ((zoneIndex * 4096 + sizeIndex) * 64 + faultDomain) * 2 + (priority === 'Spot' ? 1 : 0);
+    this.lastSize = size;
+    this.lastZone = zone;
+    this.lastBase = zoneIndex * 4096 + sizeIndex;
+    return (this.lastBase * 64 + faultDomain) * 2 + (priority === 'Spot' ? 1 : 0);
   }
 }
 

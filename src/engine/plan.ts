@@ -5,7 +5,7 @@
 // decide placement exactly (placement.ts, with the BestEffortSingleZone order from zones.ts); refuse to
 // create anything when a ComputeFleet minCapacity cannot be met; give each new VM a fault domain; then
 // report outcomes, shortfall reasons, cost, spread, stale instances and decisions.
-import { classifyCurrent, Occupancy, type CountedInstance, type LedgerCell } from './current.ts';
+import { classifyCurrent, Occupancy, withUnits, type CountedInstance, type LedgerCell } from './current.ts';
 import {
   bounded,
   outcomeSummary,
@@ -80,7 +80,11 @@ export function plan(input: PlanInput): Plan {
     if (held <= target.target)
       return { target, held, removed: 0, protectedExcess: 0, need: target.target - held };
     const removal = chooseVictims({
-      candidates: state.counted.filter((c) => target.counts.includes(c.instance.priority)),
+      candidates: withUnits(
+        state.counted.filter((c) => target.counts.includes(c.priority)),
+        state.vCpusOf,
+        spec.capacityUnit,
+      ),
       excess: held - target.target,
       unit: spec.capacityUnit,
       rule: spec.scaleInRule,

@@ -29,11 +29,6 @@ export interface RemovalResult {
   readonly blockedByProtection: number;
 }
 
-interface Tier {
-  readonly rule: RemovalRule;
-  readonly members: CountedInstance[];
-}
-
 export function isProtected(c: CountedInstance): boolean {
   return c.instance.protectedFromScaleIn || c.instance.protectedFromScaleSetActions;
 }
@@ -44,9 +39,8 @@ export function chooseVictims(request: RemovalRequest): RemovalResult {
   let excess = request.excess;
   let removedUnits = 0;
   for (const tier of tiersOf(request)) {
-    const buckets = bucketize(tier.members);
     while (excess > 0) {
-      const victim = pickVictim(buckets, request, excess);
+      const victim = pickVictim(tier.buckets, request, excess);
       if (!victim) break;
       const { instance } = victim.member;
       deletes.push({
@@ -71,25 +65,9 @@ export function chooseVictims(request: RemovalRequest): RemovalResult {
   };
 }
 
-function tiersOf(request: RemovalRequest): Tier[] {
-  const notYetRunning: CountedInstance[] = [];
-  const deallocated: CountedInstance[] = [];
-  const outside: CountedInstance[] = [];
-  const rest: CountedInstance[] = [];
-  for (const candidate of request.candidates) {
-    if (isProtected(candidate)) continue;
-    const { phase, zone } = candidate.instance;
-    if (phase === 'Pending' || phase === 'Provisioning') notYetRunning.push(candidate);
-    else if (phase === 'Deallocated') deallocated.push(candidate);
-    else if (!request.zones.has(zone)) outside.push(candidate);
-    else rest.push(candidate);
-  }
-  return [
-    { rule: 'NotYetRunning', members: notYetRunning },
-    { rule: 'Deallocated', members: deallocated },
-    { rule: 'OutsideZones', members: outside },
-    { rule: request.rule, members: rest },
-  ];
+interface Tier {
+  readonly rule: RemovalRule;
+  readonly buckets: Bucket[];
 }
 
 interface Bucket {
@@ -99,26 +77,39 @@ interface Bucket {
   readonly members: CountedInstance[];
 }
 
-/** Groups members per zone × fault domain; members arrive in ascending instanceId and stay in that order. */
-function bucketize(members: readonly CountedInstance[]): Bucket[] {
-  const byZone = new Map<string, Bucket[]>();
-  const buckets: Bucket[] = [];
-  for (const member of members) {
-    const { zone, faultDomain } = member.instance;
-    let domains = byZone.get(zone);
+/** One pass over the candidates: each unprotected one into its tier's zone × fault-domain bucket. */
+function tiersOf(request: RemovalRequest): Tier[] {
+  const rules: RemovalRule[] = ['NotYetRunning', 'Deallocated', 'OutsideZones', request.rule];
+  const byTier = rules.map(() => new Map<string, Bucket[]>());
+  const tiers: Tier[] = rules.map((rule) => ({ rule, buckets: [] }));
+  for (const candidate of request.candidates) {
+    if (isProtected(candidate)) continue;
+    const { phase, zone, faultDomain } = candidate.instance;
+    const index =
+      phase === 'Pending' || phase === 'Provisioning'
+        ? 0
+        : phase === 'Deallocated'
+          ? 1
+          : request.zones.has(zone)
+            ? 3
+            : 2;
+    const zones = byTier[index];
+    const tier = tiers[index];
+    if (!zones || !tier) continue;
+    let domains = zones.get(zone);
     if (!domains) {
       domains = [];
-      byZone.set(zone, domains);
+      zones.set(zone, domains);
     }
     let bucket = domains[faultDomain];
     if (!bucket) {
       bucket = { zone, faultDomain, members: [] };
       domains[faultDomain] = bucket;
-      buckets.push(bucket);
+      tier.buckets.push(bucket);
     }
-    bucket.members.push(member);
+    bucket.members.push(candidate);
   }
-  return buckets;
+  return tiers;
 }
 
 interface Victim {
