@@ -258,6 +258,11 @@ export const ComputeFleetStatus = z.object({
   hourlyCost: z.number().min(0).optional().describe('USD per hour of the Running instances.'),
   spread: Spread.optional(),
   staleInstances: z.int().min(0).optional(),
+  nextInstanceId: z
+    .int()
+    .min(0)
+    .optional()
+    .describe("The instanceId the next VM gets: IDs only grow, so a deleted VM's name is never reused."),
   plan: PlanSummary.optional(),
   unavailableOfferings: UnavailableOfferings.optional(),
   conditions: Conditions.optional(),

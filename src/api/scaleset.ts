@@ -284,6 +284,11 @@ export const ScaleSetStatus = z.object({
   hourlyCost: z.number().min(0).optional().describe('USD per hour of the Running instances.'),
   spread: Spread.optional(),
   staleInstances: z.int().min(0).optional().describe('Instances whose model no longer matches the spec.'),
+  nextInstanceId: z
+    .int()
+    .min(0)
+    .optional()
+    .describe("The instanceId the next VM gets: IDs only grow, so a deleted VM's name is never reused."),
   plan: PlanSummary.optional(),
   unavailableOfferings: UnavailableOfferings.optional(),
   conditions: Conditions.optional(),

@@ -5,6 +5,7 @@ export type {
   AllocationRequest,
   AllocationResult,
   AllocationSuccess,
+  BatchAllocationRequest,
   CloudProvider,
   EvictionNotice,
   EvictionReason,

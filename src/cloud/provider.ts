@@ -21,6 +21,11 @@ export interface AllocationRequest {
   now: Date;
 }
 
+/** Several VMs of one region at once (same fields as AllocationRequest, `instances` instead of `instance`). */
+export interface BatchAllocationRequest extends Omit<AllocationRequest, 'instance'> {
+  instances: readonly DeepReadonly<Instance>[];
+}
+
 export interface AllocationSuccess {
   ok: true;
   /** USD per hour the VM is billed while it runs. */
@@ -69,6 +74,8 @@ export interface CloudProvider {
    * allocated afresh (Spot restore).
    */
   allocate(request: AllocationRequest): Promise<AllocationResult>;
+  /** `allocate` for several VMs of one region, answered in order, as if allocated one after another. */
+  allocateMany(request: BatchAllocationRequest): Promise<AllocationResult[]>;
   /** Deletes the VM (the Instance finalizer's job). Safe to call for a VM never created or already gone. */
   release(instance: DeepReadonly<Instance>): Promise<void>;
   /** How long an accepted VM spends in Provisioning before it runs, in milliseconds. */

@@ -17,13 +17,18 @@ export class UsageTally {
    * any quota (their vCPU count is unknown): removing a size from a Region is an operator's edit, not a
    * state a real cloud can reach.
    */
+  private readonly sizes: ReadonlyMap<string, DeepReadonly<RegionVmSize>>;
+
   constructor(spec: DeepReadonly<RegionSpec>, entries: Iterable<LedgerEntry>) {
-    const sizes = new Map(spec.vmSizes.map((s) => [s.name, s]));
-    for (const entry of entries) {
-      if (entry.holdsCapacity) this.addCapacity(entry.vmSize, entry.zone, entry.priority, 1);
-      const size = sizes.get(entry.vmSize);
-      if (entry.holdsQuota && size) this.addQuota(size, entry.priority, 1);
-    }
+    this.sizes = new Map(spec.vmSizes.map((s) => [s.name, s]));
+    for (const entry of entries) this.add(entry);
+  }
+
+  /** Counts one more VM (a batch of allocations adds each accepted one before checking the next). */
+  add(entry: LedgerEntry): void {
+    if (entry.holdsCapacity) this.addCapacity(entry.vmSize, entry.zone, entry.priority, 1);
+    const size = this.sizes.get(entry.vmSize);
+    if (entry.holdsQuota && size) this.addQuota(size, entry.priority, 1);
   }
 
   /** VMs holding capacity in exactly this pool (zone "" = the regional VMs only). */

@@ -208,9 +208,11 @@ export class GroupReconciler<S> {
     const owned = liveInstances(this.deps.instances.byIndex(OWNER_INDEX, ownerValue));
     const plan = await this.plan(spec, group, region, owned, now);
     const paused = this.adapter.paused(spec);
-    if (!paused) await this.apply(group, spec, plan, owned, context.logger);
+    const nextInstanceId = paused
+      ? this.nextInstanceId(group, ownerValue)
+      : await this.apply(group, spec, plan, owned, context.logger);
 
-    await this.writeStatus(group, spec, region, owned, plan, paused, context_);
+    await this.writeStatus(group, spec, region, owned, plan, paused, nextInstanceId, context_);
     const waiting = owned.some((i) => phaseOf(i) !== 'Running' && phaseOf(i) !== 'Deallocated');
     // Unavailable pools expire; look again then, so capacity that came back is used.
     const nextExpiry = Math.min(...plan.unavailable.map((u) => u.until));
@@ -253,7 +255,7 @@ export class GroupReconciler<S> {
     plan: Plan,
     owned: readonly DeepReadonly<Instance>[],
     logger: Logger,
-  ): Promise<void> {
+  ): Promise<number> {
     const namespace = group.metadata.namespace ?? '';
     const ownerValue = ownerIndexValue(this.adapter.kind, namespace, group.metadata.name);
     const byId = new Map(owned.map((i) => [i.spec.instanceId, i]));
@@ -301,12 +303,9 @@ export class GroupReconciler<S> {
       logger.info({ deleted: deletes.length }, 'instances deleted');
     }
 
+    let nextId = this.nextInstanceId(group, ownerValue);
     if (plan.creates.length > 0) {
       const groupSpec = this.adapter.groupSpec(spec, group);
-      // Next IDs continue after the highest ever seen in the cache, deleting ones included, so a name is
-      // never reused while its previous holder still exists.
-      const all = this.deps.instances.byIndex(OWNER_INDEX, ownerValue);
-      let nextId = Math.max(-1, ...all.map((i) => i.spec.instanceId)) + 1;
       const ref = {
         kind: this.adapter.kind,
         name: group.metadata.name,
@@ -360,6 +359,21 @@ export class GroupReconciler<S> {
         note: `${outcome.priority}: ${outcome.shortfall} of ${outcome.target} cannot be placed: ${reason?.message ?? ''}`,
       });
     }
+    return nextId;
+  }
+
+  /**
+   * The next instanceId: after the highest the cache shows (deleting ones included) and after the highest
+   * ever handed out, which status keeps — so a name is never reused once its VM was deleted, and IDs keep
+   * growing (scale-in rules read them as age).
+   */
+  private nextInstanceId(group: DeepReadonly<GroupObject>, ownerValue: string): number {
+    const all = this.deps.instances.byIndex(OWNER_INDEX, ownerValue);
+    const recorded = group.status?.nextInstanceId;
+    return Math.max(
+      Math.max(-1, ...all.map((i) => i.spec.instanceId)) + 1,
+      typeof recorded === 'number' ? recorded : 0,
+    );
   }
 
   private async writeStatus(
@@ -369,6 +383,7 @@ export class GroupReconciler<S> {
     owned: readonly DeepReadonly<Instance>[],
     plan: Plan,
     paused: boolean,
+    nextInstanceId: number,
     context: { generation: number; now: Date },
   ): Promise<void> {
     const counts = placementCounts(
@@ -393,6 +408,7 @@ export class GroupReconciler<S> {
       hourlyCost: counts.hourlyCost,
       spread: counts.spread,
       staleInstances: plan.stale.length,
+      nextInstanceId,
       plan: planSummary(plan),
       unavailableOfferings: unavailable,
       ...this.adapter.status({ spec, group, instances: owned, plan, counts, region }),

@@ -23,6 +23,7 @@ import {
   type ResourceClient,
   type StatusWriter,
 } from '../runtime/index.ts';
+import { AllocationBatcher } from './allocation-batcher.ts';
 import { REGION_INDEX, phaseOf } from './instances.ts';
 import { INSTANCES } from './resources.ts';
 
@@ -47,8 +48,13 @@ const REGION_MISSING_RETRY_MS = 10_000;
 export class InstanceReconciler {
   private readonly deps: InstanceControllerDeps;
 
+  private readonly batcher: AllocationBatcher;
+
   constructor(deps: InstanceControllerDeps) {
     this.deps = deps;
+    this.batcher = new AllocationBatcher(deps.provider, deps.clock, (region) =>
+      deps.instances.byIndex(REGION_INDEX, region),
+    );
   }
 
   readonly reconcile = async (
@@ -94,12 +100,7 @@ export class InstanceReconciler {
     region: DeepReadonly<Region>,
     now: Date,
   ): Promise<ReconcileResult> {
-    const result = await this.deps.provider.allocate({
-      instance,
-      region,
-      allInstancesInRegion: this.deps.instances.byIndex(REGION_INDEX, region.metadata.name),
-      now,
-    });
+    const result = await this.batcher.allocate(instance, region);
     if (result.ok) {
       // With no boot delay the VM runs at once: one status write instead of two.
       const delayMs = this.deps.provider.provisioningDelayMs(region);
@@ -156,12 +157,7 @@ export class InstanceReconciler {
     if (restore?.enabled !== true) return {};
     const evictedAt = Date.parse(instance.status?.evictedAt ?? '') || now.getTime();
     if (now.getTime() > evictedAt + parseDuration(restore.timeout)) return {};
-    const result = await this.deps.provider.allocate({
-      instance,
-      region,
-      allInstancesInRegion: this.deps.instances.byIndex(REGION_INDEX, region.metadata.name),
-      now,
-    });
+    const result = await this.batcher.allocate(instance, region);
     if (!result.ok) return { requeueAfterMs: RESTORE_RETRY_MS };
     await this.writeStatus(instance, {
       phase: 'Provisioning',
@@ -186,11 +182,7 @@ export class InstanceReconciler {
   ): Promise<void> {
     // Server-side apply of the whole status under one field manager: fields left out would be removed.
     const { observedGeneration: _ignored, ...rest } = status;
-    await this.deps.statusWriter.update(
-      INSTANCES,
-      instance,
-      structuredClone(rest),
-    );
+    await this.deps.statusWriter.update(INSTANCES, instance, structuredClone(rest));
   }
 
   private ownerSubject(instance: DeepReadonly<Instance>) {

@@ -40,8 +40,11 @@ export interface AllocationCheck {
   spec: DeepReadonly<RegionSpec>;
   /** The Region's name, as Azure's messages say "Location: eastus". */
   location: string;
-  /** What the region holds, without the instance being allocated. */
-  ledger: Iterable<LedgerEntry>;
+  /**
+   * What the region holds, without the instance being allocated: its entries, or their tally when the
+   * caller checks several allocations against one count (see SimulatedCloud.allocateMany).
+   */
+  ledger: Iterable<LedgerEntry> | UsageTally;
   now: Date;
 }
 
@@ -76,7 +79,7 @@ export function checkAllocation(check: AllocationCheck): AllocationResult {
     return fail('SkuNotAvailable', spotNotSupportedMessage(size.name, location));
   }
 
-  const tally = new UsageTally(spec, check.ledger);
+  const tally = check.ledger instanceof UsageTally ? check.ledger : new UsageTally(spec, check.ledger);
   const fault = activeFault(spec, placement, now);
   if (fault) {
     const detail =

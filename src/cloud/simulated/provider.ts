@@ -7,12 +7,14 @@
 import type { Instance, Region } from '../../api/index.ts';
 import { parseDuration } from '../duration.ts';
 import { KeyedMutex } from '../keyed-mutex.ts';
-import { instanceKey, ledgerOf, placementOf } from '../ledger.ts';
+import { instanceKey, ledgerEntryOf, ledgerOf, placementOf } from '../ledger.ts';
+import { UsageTally } from '../tally.ts';
 import { computePoolsFromLedger, type RegionPools } from '../pools.ts';
 import { billedPrice } from '../prices.ts';
 import type {
   AllocationRequest,
   AllocationResult,
+  BatchAllocationRequest,
   CloudProvider,
   EvictionNotice,
   EvictionRequest,
@@ -40,8 +42,11 @@ export class SimulatedCloud implements CloudProvider {
   }
 
   /** Takes the region's lock itself: do not call it from inside `withRegionLock` for the same region. */
-  allocate(request: AllocationRequest): Promise<AllocationResult> {
-    return this.withRegionLock(request.region.metadata.name, () => this.allocateLocked(request));
+  async allocate(request: AllocationRequest): Promise<AllocationResult> {
+    const { instance, ...rest } = request;
+    const [result] = await this.allocateMany({ ...rest, instances: [instance] });
+    if (result === undefined) throw new Error('allocateMany answered nothing');
+    return result;
   }
 
   /**
@@ -91,28 +96,54 @@ export class SimulatedCloud implements CloudProvider {
     return this.overlays.get(regionName)?.size ?? 0;
   }
 
-  private allocateLocked(request: AllocationRequest): AllocationResult {
-    const { instance, region, now } = request;
+  /**
+   * Allocates several VMs of one region under one lock, counting the region's ledger once for all of them
+   * (each accepted VM is added before the next is checked). Scaling out to thousands of VMs one allocation
+   * at a time would recount every VM of the region for every new one.
+   */
+  allocateMany(request: BatchAllocationRequest): Promise<AllocationResult[]> {
+    return this.withRegionLock(request.region.metadata.name, () => this.allocateLocked(request));
+  }
+
+  private allocateLocked(request: BatchAllocationRequest): AllocationResult[] {
+    const { region, now } = request;
     const overlay = this.overlayFor(region.metadata.name);
     const listed = byKey(request.allInstancesInRegion);
     overlay.prune(listed, now);
+    // The batch's own VMs are left out of the count, then added back one by one with what each holds
+    // after its own decision.
+    const batch = new Set(request.instances.map(instanceKey));
+    const tally = new UsageTally(region.spec, [
+      ...ledgerOf(request.allInstancesInRegion).filter((entry) => !batch.has(entry.key)),
+      ...overlay.unsettled(listed).filter((entry) => !batch.has(entry.key)),
+    ]);
+    return request.instances.map((instance) => {
+      const result = this.decide(instance, region, overlay, tally, now);
+      const holds = result.ok
+        ? { ...placementOf(instance), key: instanceKey(instance), holdsCapacity: true, holdsQuota: true }
+        : ledgerEntryOf(instance);
+      if (holds) tally.add(holds);
+      return result;
+    });
+  }
 
+  private decide(
+    instance: DeepReadonly<Instance>,
+    region: DeepReadonly<Region>,
+    overlay: ReservationOverlay,
+    tally: UsageTally,
+    now: Date,
+  ): AllocationResult {
     const phase = instance.status?.phase;
     if (phase === 'Provisioning' || phase === 'Running') return this.alreadyAllocated(instance, region);
     if (phase === 'Deallocated') overlay.release(instance);
     const earlier = overlay.find(instance);
     if (earlier) return earlier;
-
-    const self = instanceKey(instance);
-    const ledger = [
-      ...ledgerOf(request.allInstancesInRegion).filter((entry) => entry.key !== self),
-      ...overlay.unsettled(listed, self),
-    ];
     const result = checkAllocation({
       instance,
       spec: region.spec,
       location: region.metadata.name,
-      ledger,
+      ledger: tally,
       now,
     });
     if (result.ok) overlay.reserve(instance, placementOf(instance), result, now);

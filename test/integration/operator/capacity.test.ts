@@ -271,6 +271,11 @@ describeCluster('capacity, faults, quotas and invalid specs on the real control 
           await gate;
           return cloud.allocate(request);
         },
+        allocateMany: async (request) => {
+          asked += request.instances.length;
+          await gate;
+          return cloud.allocateMany(request);
+        },
         release: (instance) => cloud.release(instance),
         provisioningDelayMs: (region) => cloud.provisioningDelayMs(region),
         evictions: (request) => cloud.evictions(request),
