@@ -71,7 +71,7 @@ export function strategyOrder(
     case 'Prioritized':
       return sorted.sort((a, b) => a.rank - b.rank || byPrice(a, b) || byName(a, b));
     case 'CapacityOptimized':
-      return sorted.sort((a, b) => b.capacity - a.capacity || byName(a, b));
+      return sorted.sort((a, b) => b.capacity - a.capacity || byPrice(a, b) || byName(a, b));
     case 'PriceCapacityOptimized':
       return sorted.sort((a, b) => tier(b) - tier(a) || byPrice(a, b) || byName(a, b));
   }

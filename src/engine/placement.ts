@@ -497,7 +497,9 @@ function addSizeObjective(
     case 'CapacityOptimized': {
       const order = [...own].sort(
         (a, b) =>
-          usableCapacity(b.pool, request.relax) - usableCapacity(a.pool, request.relax) || byNames(a, b),
+          usableCapacity(b.pool, request.relax) - usableCapacity(a.pool, request.relax) ||
+          byUnitPrice(a, b) ||
+          byNames(a, b),
       );
       builder.addObjective(`capacity/${need.priority}`, positions(order));
       return;
@@ -505,9 +507,7 @@ function addSizeObjective(
     case 'PriceCapacityOptimized': {
       const tier = (c: PoolColumn) =>
         capacityTier(usableCapacity(c.pool, request.relax) * c.measure, need.units);
-      const order = [...own].sort(
-        (a, b) => tier(b) - tier(a) || a.pool.priceMicros - b.pool.priceMicros || byNames(a, b),
-      );
+      const order = [...own].sort((a, b) => tier(b) - tier(a) || byUnitPrice(a, b) || byNames(a, b));
       builder.addObjective(`priceCapacity/${need.priority}`, positions(order));
       return;
     }
@@ -519,6 +519,11 @@ export function capacityTier(freeUnits: number, remaining: number): number {
   if (freeUnits >= remaining) return 3;
   if (freeUnits * 2 >= remaining) return 2;
   return freeUnits > 0 ? 1 : 0;
+}
+
+/** Price per capacity unit (per VM, or per vCPU with VCpu), cross-multiplied so it stays exact. */
+function byUnitPrice(a: PoolColumn, b: PoolColumn): number {
+  return a.pool.priceMicros * b.measure - b.pool.priceMicros * a.measure;
 }
 
 function byNames(a: PoolColumn, b: PoolColumn): number {

@@ -320,3 +320,25 @@ describe('eligibility', () => {
     expect(result.decisions[0]).toContain('the limit is 5');
   });
 });
+
+test('CapacityOptimized breaks equal free capacity by price, then name', () => {
+  const result = plan(
+    input({
+      spec: scaleSet({
+        zones: [],
+        capacity: 3,
+        allocationStrategy: 'CapacityOptimized',
+        sizes: list('Standard_D2s_v5', 'Standard_D2as_v5'),
+      }),
+      region: region({
+        zones: zones(['']),
+        sizes: SIZES,
+        pools: [
+          pool('Standard_D2s_v5', '', 'Regular', 0.08, 50),
+          pool('Standard_D2as_v5', '', 'Regular', 0.086, 50),
+        ],
+      }),
+    }),
+  );
+  expect(perSize(result.creates)).toEqual({ Standard_D2s_v5: 3 });
+});
