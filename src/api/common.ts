@@ -2,6 +2,18 @@
 // for a TypeScript type, a CRD OpenAPI fragment (through ./crd.ts) and the CLI's file parsing.
 import { z } from 'zod';
 
+/**
+ * Objects handed out by the operator's caches are frozen; this type makes the compiler refuse writes to them
+ * too. Every layer (runtime, cloud, controllers) uses this one definition.
+ */
+export type DeepReadonly<T> = T extends (...args: never[]) => unknown
+  ? T
+  : T extends readonly (infer E)[]
+    ? readonly DeepReadonly<E>[]
+    : T extends object
+      ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+      : T;
+
 export const API_GROUP = 'compute.vmfleet.io';
 export const API_VERSION = 'v1alpha1';
 export const API_GROUP_VERSION = `${API_GROUP}/${API_VERSION}`;
@@ -267,15 +279,30 @@ export const PlanSummary = z.object({
 });
 export type PlanSummary = z.output<typeof PlanSummary>;
 
-export const GroupCounts = {
-  byZone: listMap(z.array(z.object({ zone: z.string(), count: z.int().min(0) })).max(16), ['zone']).describe(
-    'Instances per zone (every eligible zone listed, 0 included).',
-  ),
+/** Status fields a ScaleSet and a ComputeFleet share: where the instances are, cost, spread, the plan. */
+export const GroupStatusFields = {
+  observedGeneration: z.int().min(0).optional(),
+  readyInstances: z.int().min(0).optional().describe('Instances Running.'),
+  byZone: listMap(z.array(z.object({ zone: z.string(), count: z.int().min(0) })).max(16), ['zone'])
+    .optional()
+    .describe('Instances per zone (every eligible zone listed, 0 included).'),
   byFaultDomain: z
     .array(z.object({ zone: z.string(), faultDomain: z.int().min(0), count: z.int().min(0) }))
     .max(128)
+    .optional()
     .describe('Instances per zone and fault domain.'),
-  bySize: listMap(z.array(z.object({ vmSize: z.string(), count: z.int().min(0) })).max(32), [
-    'vmSize',
-  ]).describe('Instances per VM size.'),
+  bySize: listMap(z.array(z.object({ vmSize: z.string(), count: z.int().min(0) })).max(32), ['vmSize'])
+    .optional()
+    .describe('Instances per VM size.'),
+  hourlyCost: z.number().min(0).optional().describe('USD per hour of the Running instances.'),
+  spread: Spread.optional(),
+  staleInstances: z.int().min(0).optional().describe('Instances whose model no longer matches the spec.'),
+  nextInstanceId: z
+    .int()
+    .min(0)
+    .optional()
+    .describe("The instanceId the next VM gets: IDs only grow, so a deleted VM's name is never reused."),
+  plan: PlanSummary.optional(),
+  unavailableOfferings: UnavailableOfferings.optional(),
+  conditions: Conditions.optional(),
 };

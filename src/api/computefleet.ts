@@ -4,17 +4,13 @@ import { z } from 'zod';
 import {
   API_GROUP_VERSION,
   Architecture,
-  Conditions,
   type CrossFieldRule,
   DEFAULT_IMAGE,
   EvictionPolicy,
-  GroupCounts,
+  GroupStatusFields,
   Image,
   ObjectMeta,
-  PlanSummary,
   RegionName,
-  Spread,
-  UnavailableOfferings,
   VmCategory,
   VmSizeName,
   ZoneName,
@@ -248,24 +244,9 @@ const PriorityStatus = z.object({
 });
 
 export const ComputeFleetStatus = z.object({
-  observedGeneration: z.int().min(0).optional(),
+  ...GroupStatusFields,
   regular: PriorityStatus.optional(),
   spot: PriorityStatus.optional(),
-  readyInstances: z.int().min(0).optional(),
-  byZone: GroupCounts.byZone.optional(),
-  byFaultDomain: GroupCounts.byFaultDomain.optional(),
-  bySize: GroupCounts.bySize.optional(),
-  hourlyCost: z.number().min(0).optional().describe('USD per hour of the Running instances.'),
-  spread: Spread.optional(),
-  staleInstances: z.int().min(0).optional(),
-  nextInstanceId: z
-    .int()
-    .min(0)
-    .optional()
-    .describe("The instanceId the next VM gets: IDs only grow, so a deleted VM's name is never reused."),
-  plan: PlanSummary.optional(),
-  unavailableOfferings: UnavailableOfferings.optional(),
-  conditions: Conditions.optional(),
 });
 export type ComputeFleetStatus = z.output<typeof ComputeFleetStatus>;
 

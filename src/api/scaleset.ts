@@ -2,19 +2,15 @@
 import { z } from 'zod';
 import {
   API_GROUP_VERSION,
-  Conditions,
   type CrossFieldRule,
   DEFAULT_IMAGE,
   Duration,
   EvictionPolicy,
-  GroupCounts,
+  GroupStatusFields,
   Image,
   ObjectMeta,
-  PlanSummary,
   Priority,
   RegionName,
-  Spread,
-  UnavailableOfferings,
   VmSizeName,
   ZoneName,
   immutable,
@@ -108,14 +104,8 @@ export const UpgradePolicy = z.object({
     .enum(['Automatic', 'Manual', 'Rolling'])
     .default('Manual')
     .describe('How instances follow a model change: all at once, on request, or in batches.'),
-  rollingUpgradePolicy: RollingUpgradePolicy.default({
-    maxBatchInstancePercent: 20,
-    maxUnhealthyInstancePercent: 20,
-    maxUnhealthyUpgradedInstancePercent: 20,
-    pauseTimeBetweenBatches: '0s',
-    maxSurge: false,
-    prioritizeUnhealthyInstances: false,
-  }),
+  // Every field has its own default, so the whole policy's default is what parsing nothing gives.
+  rollingUpgradePolicy: RollingUpgradePolicy.default(RollingUpgradePolicy.parse({})),
   automaticOSUpgrade: z
     .boolean()
     .default(false)
@@ -179,18 +169,7 @@ const ScaleSetSpecObject = z.object({
     .describe('Confine the set to one placement group (caps at 100 VMs).'),
   image: Image.default({ ...DEFAULT_IMAGE }),
   scaleInPolicy: ScaleInPolicy.default({ rules: ['Default'], forceDeletion: false }),
-  upgradePolicy: UpgradePolicy.default({
-    mode: 'Manual',
-    rollingUpgradePolicy: {
-      maxBatchInstancePercent: 20,
-      maxUnhealthyInstancePercent: 20,
-      maxUnhealthyUpgradedInstancePercent: 20,
-      pauseTimeBetweenBatches: '0s',
-      maxSurge: false,
-      prioritizeUnhealthyInstances: false,
-    },
-    automaticOSUpgrade: false,
-  }),
+  upgradePolicy: UpgradePolicy.default(UpgradePolicy.parse({})),
   paused: z
     .boolean()
     .default(false)
@@ -266,32 +245,17 @@ export type ScaleSetSpec = z.output<typeof ScaleSetSpec>;
 export type ScaleSetSpecInput = z.input<typeof ScaleSetSpec>;
 
 export const ScaleSetStatus = z.object({
-  observedGeneration: z.int().min(0).optional(),
+  ...GroupStatusFields,
   capacity: z
     .int()
     .min(0)
     .optional()
     .describe('Instances that exist now (the scale subresource’s status replicas).'),
-  readyInstances: z.int().min(0).optional().describe('Instances Running.'),
   selector: z
     .string()
     .optional()
     .describe('Label selector of the Instances (for the scale subresource and HPA).'),
-  byZone: GroupCounts.byZone.optional(),
-  byFaultDomain: GroupCounts.byFaultDomain.optional(),
-  bySize: GroupCounts.bySize.optional(),
   byPriority: z.object({ regular: z.int().min(0), spot: z.int().min(0) }).optional(),
-  hourlyCost: z.number().min(0).optional().describe('USD per hour of the Running instances.'),
-  spread: Spread.optional(),
-  staleInstances: z.int().min(0).optional().describe('Instances whose model no longer matches the spec.'),
-  nextInstanceId: z
-    .int()
-    .min(0)
-    .optional()
-    .describe("The instanceId the next VM gets: IDs only grow, so a deleted VM's name is never reused."),
-  plan: PlanSummary.optional(),
-  unavailableOfferings: UnavailableOfferings.optional(),
-  conditions: Conditions.optional(),
 });
 export type ScaleSetStatus = z.output<typeof ScaleSetStatus>;
 

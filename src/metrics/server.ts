@@ -1,7 +1,8 @@
 // `/metrics` over plain HTTP on :8080 (controller-runtime's usual metrics address), serving one registry in
 // the Prometheus text format. Its own port keeps scrapes independent of the probes on :8081.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
+import { HttpEndpoint } from '../runtime/http-endpoint.ts';
 
 export interface MetricsServerOptions {
   registry: Registry;
@@ -12,52 +13,35 @@ export interface MetricsServerOptions {
 }
 
 export class MetricsServer {
+  /** The configured port (0 = a free one, see boundPort()). */
+  readonly port: number;
   private readonly registry: Registry;
-  private readonly port: number;
-  private readonly host: string | undefined;
-  private server: Server | undefined;
+  private readonly endpoint: HttpEndpoint;
 
   constructor(options: MetricsServerOptions) {
     this.registry = options.registry;
     this.port = options.port ?? 8080;
-    this.host = options.host;
+    this.endpoint = new HttpEndpoint({
+      name: 'metrics server',
+      port: this.port,
+      host: options.host,
+      handler: (request, response) => {
+        void this.handle(request, response);
+      },
+    });
   }
 
   /** Listens and resolves with the bound port. */
-  async start(): Promise<number> {
-    if (this.server !== undefined) return this.boundPort();
-    const server = createServer((request, response) => {
-      void this.handle(request, response);
-    });
-    this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, this.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    return this.boundPort();
+  start(): Promise<number> {
+    return this.endpoint.start();
   }
 
   boundPort(): number {
-    const address = this.server?.address();
-    if (address === null || address === undefined || typeof address === 'string') {
-      throw new Error('metrics server not listening');
-    }
-    return address.port;
+    return this.endpoint.boundPort();
   }
 
-  async stop(): Promise<void> {
-    const server = this.server;
-    if (server === undefined) return;
-    this.server = undefined;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) =>
-      server.close(() => {
-        resolve();
-      }),
-    );
+  stop(): Promise<void> {
+    return this.endpoint.stop();
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {

@@ -2,7 +2,8 @@
 // Liveness answers from the event loop alone, never from the API server: a slow API server must not get
 // the pod killed. Readiness runs named checks (caches synced, …) and answers 503 listing the failures.
 
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HttpEndpoint } from './http-endpoint.ts';
 
 /** Returns true (or nothing) when healthy, false or a reason string when not. May throw (= unhealthy). */
 export type HealthCheck = () => boolean | string | undefined;
@@ -31,15 +32,19 @@ function runCheck(name: string, check: HealthCheck): CheckResult {
 }
 
 export class HealthServer {
-  private readonly port: number;
-  private readonly host: string | undefined;
   private readonly liveness = new Map<string, HealthCheck>();
   private readonly readiness = new Map<string, HealthCheck>();
-  private server: Server | undefined;
+  private readonly endpoint: HttpEndpoint;
 
   constructor(options: HealthServerOptions = {}) {
-    this.port = options.port ?? 8081;
-    this.host = options.host;
+    this.endpoint = new HttpEndpoint({
+      name: 'health server',
+      port: options.port ?? 8081,
+      host: options.host,
+      handler: (request, response) => {
+        this.handle(request, response);
+      },
+    });
     this.liveness.set('ping', () => true);
   }
 
@@ -57,39 +62,16 @@ export class HealthServer {
   }
 
   /** Listens and resolves with the bound port. */
-  async start(): Promise<number> {
-    if (this.server !== undefined) return this.boundPort();
-    const server = createServer((request, response) => {
-      this.handle(request, response);
-    });
-    this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, this.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    return this.boundPort();
+  start(): Promise<number> {
+    return this.endpoint.start();
   }
 
   boundPort(): number {
-    const address = this.server?.address();
-    if (address === null || address === undefined || typeof address === 'string')
-      throw new Error('health server not listening');
-    return address.port;
+    return this.endpoint.boundPort();
   }
 
-  async stop(): Promise<void> {
-    const server = this.server;
-    if (server === undefined) return;
-    this.server = undefined;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) =>
-      server.close(() => {
-        resolve();
-      }),
-    );
+  stop(): Promise<void> {
+    return this.endpoint.stop();
   }
 
   private handle(request: IncomingMessage, response: ServerResponse): void {

@@ -31,14 +31,8 @@ export interface KubeObject {
   metadata: ObjectMeta;
 }
 
-/** Objects handed out by caches are frozen; this type makes the compiler refuse writes to them too. */
-export type DeepReadonly<T> = T extends (...args: never[]) => unknown
-  ? T
-  : T extends readonly (infer E)[]
-    ? readonly DeepReadonly<E>[]
-    : T extends object
-      ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
-      : T;
+export type { DeepReadonly } from '../api/common.ts';
+import type { DeepReadonly } from '../api/common.ts';
 
 /** Where a kind lives in the API: enough to build list, watch, get, patch and delete URLs. */
 export interface ResourceType {
