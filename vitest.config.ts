@@ -13,7 +13,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/integration/**', '**/node_modules/**'],
+          exclude: ['test/integration/**', 'test/reliability/**', '**/node_modules/**'],
         },
       },
       {
@@ -23,6 +23,20 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts'],
           globalSetup: ['test/integration/global-setup.ts'],
           testTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // Crash, fault, failover, bad-input, load and security scenarios (test/reliability/), each on a
+          // control plane of its own. After the other projects (groupOrder) and one file at a time: they
+          // time leader takeovers and restarts, which a 2-core runner busy with other suites would skew.
+          name: 'reliability',
+          include: ['test/reliability/**/*.test.ts'],
+          globalSetup: ['test/reliability/global-setup.ts'],
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+          testTimeout: 420_000,
         },
       },
     ],
