@@ -19,6 +19,8 @@ describePlane('load', () => {
     progress(JSON.stringify(result));
     expect(result.churnOperations.scale + result.churnOperations.spotCapacity).toBeGreaterThanOrEqual(20);
     expect(result.reconcile.errors).toBe(0);
+    // The Spot cuts really evicted.
+    expect(result.evictions).toBeGreaterThan(0);
     expect(result.reconcile.count).toBeGreaterThan(2_000);
     // Generous bounds for a shared 2-core runner; the figures themselves go to the README.
     expect(result.peakRssMiB).toBeLessThan(600);

@@ -1,6 +1,7 @@
 // Load. Half ScaleSets (some Spot), half ComputeFleets (Regular + Spot), created at once for a given total
 // of VMs; once that has converged, a period of seeded random churn — groups scaled up and down by up to
-// 30 %, Spot capacity of a size in a zone cut or raised (cuts evict) — and then convergence again.
+// 30 %, the Spot capacity of a pool in use cut below what it holds (evictions) or given back — and then
+// convergence again.
 // Figures: reconcile time p50/p99 (the operator's controller_runtime_reconcile_time_seconds histogram),
 // the largest work-queue depth (workqueue_depth sampled every second), the operator's API requests per
 // second (the audit log records every request of its ServiceAccount), and its peak RSS (VmHWM).
@@ -198,6 +199,7 @@ async function churn(
 ): Promise<{ scale: number; spotCapacity: number }> {
   const { admin } = s.plane;
   const counts = { scale: 0, spotCapacity: 0 };
+  const cut = new Map<string, { size: string; zone: string }>();
   const until = Date.now() + options.churnMs;
   while (Date.now() < until) {
     const tick = Date.now();
@@ -212,7 +214,7 @@ async function churn(
       }
       counts.scale++;
     } else {
-      await changeSpotCapacity(s, baseRegion);
+      await changeSpotCapacity(s, baseRegion, cut);
       counts.spotCapacity++;
     }
     // The experiment's cadence, not a wait for a condition.
@@ -221,21 +223,49 @@ async function churn(
   return counts;
 }
 
-/** Sets the Spot capacity of one size in one zone to 30–150 % of the base catalogue's. */
-async function changeSpotCapacity(s: Scenario, baseRegion: RegionSpec): Promise<void> {
+/**
+ * Either cuts the Spot capacity of a pool in use to 50–90 % of what it holds (the Region controller then
+ * evicts the excess), or gives a pool cut earlier its catalogue capacity back.
+ */
+async function changeSpotCapacity(
+  s: Scenario,
+  baseRegion: RegionSpec,
+  cut: Map<string, { size: string; zone: string }>,
+): Promise<void> {
   const { admin } = s.plane;
-  const spotSizes = baseRegion.vmSizes.filter((size) => size.spotCapable);
-  const size = spotSizes[Math.floor(s.random() * spotSizes.length)];
-  if (size === undefined) return;
-  const cellIndex = Math.floor(s.random() * size.capacity.length);
-  const baseSpot = size.capacity[cellIndex]?.spot ?? 0;
-  const spot = Math.round(baseSpot * (0.3 + 1.2 * s.random()));
   for (let attempt = 0; attempt < 5; attempt++) {
-    const current = (await admin.get(REGIONS, { name: REGION })) as { metadata: object; spec: RegionSpec };
-    const target = current.spec.vmSizes.find((v) => v.name === size.name);
-    const cell = target?.capacity[cellIndex];
-    if (cell === undefined) return;
-    cell.spot = spot;
+    const current = (await admin.get(REGIONS, { name: REGION })) as {
+      metadata: object;
+      spec: RegionSpec;
+      status?: { usage?: { vmSize: string; zone: string; priority: string; count: number }[] };
+    };
+    const restore = cut.size > 0 && s.random() < 0.4;
+    const used = (current.status?.usage ?? []).filter((u) => u.priority === 'Spot' && u.count > 0);
+    let cell: { size: string; zone: string; spot: number } | undefined;
+    if (restore) {
+      const key = [...cut.keys()][Math.floor(s.random() * cut.size)] ?? '';
+      const { size, zone } = cut.get(key) ?? { size: '', zone: '' };
+      const base = baseRegion.vmSizes
+        .find((v) => v.name === size)
+        ?.capacity.find((c) => c.zone === zone)?.spot;
+      if (base !== undefined) cell = { size, zone, spot: base };
+      cut.delete(key);
+    } else {
+      const pool = used[Math.floor(s.random() * used.length)];
+      if (pool !== undefined) {
+        cell = {
+          size: pool.vmSize,
+          zone: pool.zone,
+          spot: Math.floor(pool.count * (0.5 + 0.4 * s.random())),
+        };
+        cut.set(`${pool.vmSize}/${pool.zone}`, { size: pool.vmSize, zone: pool.zone });
+      }
+    }
+    const target = current.spec.vmSizes
+      .find((v) => v.name === cell?.size)
+      ?.capacity.find((c) => c.zone === cell?.zone);
+    if (cell === undefined || target === undefined) return;
+    target.spot = cell.spot;
     try {
       await admin.replace(REGIONS, { name: REGION }, current);
       return;
