@@ -39,7 +39,6 @@ import {
 import {
   OWNER_INDEX,
   REGION_INDEX,
-  instanceName,
   liveInstances,
   newInstance,
   ownerIndexValue,
@@ -463,4 +462,3 @@ export class GroupReconciler<S> {
   }
 }
 
-export { instanceName };
