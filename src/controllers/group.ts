@@ -461,4 +461,3 @@ export class GroupReconciler<S> {
     return { namespace: group.metadata.namespace ?? '', kind: this.adapter.kind, name: group.metadata.name };
   }
 }
-
