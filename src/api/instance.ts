@@ -28,6 +28,10 @@ export const INSTANCE_FINALIZER = 'compute.vmfleet.io/release-vm';
 export const InstancePhase = z.enum(['Pending', 'Provisioning', 'Running', 'Deallocated', 'Failed']);
 export type InstancePhase = z.output<typeof InstancePhase>;
 
+/** Health of a Running VM (the application health probe / health extension analogue). */
+export const InstanceHealth = z.enum(['Healthy', 'Unhealthy']);
+export type InstanceHealth = z.output<typeof InstanceHealth>;
+
 const fixed = <S extends z.ZodType>(schema: S, field: string): S =>
   immutable(schema, `${field} is immutable`);
 
@@ -87,6 +91,10 @@ export const InstanceStatus = z.object({
   providerID: z.string().max(512).optional(),
   launchedAt: z.iso.datetime().optional(),
   evictedAt: z.iso.datetime().optional(),
+  health: InstanceHealth.optional().describe(
+    'Application health as the simulated cloud reports it (absent: not probed yet, treated as Healthy).',
+  ),
+  healthChangedAt: z.iso.datetime().optional().describe('When health last changed.'),
   conditions: Conditions.optional(),
 });
 export type InstanceStatus = z.output<typeof InstanceStatus>;
