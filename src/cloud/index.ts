@@ -29,11 +29,20 @@ export { compareText } from './order.ts';
 export {
   computePools,
   computePoolsFromLedger,
+  computePoolsFromTally,
   type Pool,
   type QuotaState,
   type RegionPools,
 } from './pools.ts';
 export { computeRegionUsage, type RegionUsage } from './region-usage.ts';
+export {
+  LedgerCounts,
+  regionInstances,
+  type InstanceLookup,
+  type PoolCount,
+  type RegionInstances,
+  type RegionInstancesSource,
+} from './region-instances.ts';
 export { poolCapacity, zoneCapacity, type PoolCapacity } from './capacity.ts';
 export {
   holdsCapacity,

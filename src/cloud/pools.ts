@@ -77,7 +77,11 @@ export function computePoolsFromLedger(
   spec: DeepReadonly<RegionSpec>,
   ledger: Iterable<LedgerEntry>,
 ): RegionPools {
-  const tally = new UsageTally(spec, ledger);
+  return computePoolsFromTally(spec, new UsageTally(spec, ledger));
+}
+
+/** Pools of a Region given its usage, already counted. */
+export function computePoolsFromTally(spec: DeepReadonly<RegionSpec>, tally: UsageTally): RegionPools {
   const quotas = quotaHeadrooms(spec, tally);
   const headroom = new Map(quotas.map((q) => [q.name, q.headroomVCPUs]));
   const maxFaultDomains = Math.max(...spec.zones.map((z) => z.faultDomains));

@@ -7,6 +7,7 @@ import type { Instance, Region } from '../api/index.ts';
 import type { FailedOffering } from './errors.ts';
 import type { RegionPools } from './pools.ts';
 import type { DeepReadonly } from './readonly.ts';
+import type { RegionInstancesSource } from './region-instances.ts';
 
 export interface AllocationRequest {
   /** The VM to allocate: its spec says size, zone ("" = regional), priority and max price. */
@@ -15,9 +16,10 @@ export interface AllocationRequest {
   /**
    * Every Instance of the region, all namespaces and owners, as the caller's cache holds them. It may lag
    * behind the provider's own answers: the provider counts allocations it accepted whose status the list
-   * does not show yet (see SimulatedCloud). It must not be older than that overlay's horizon.
+   * does not show yet (see SimulatedCloud). It must not be older than that overlay's horizon. A live view
+   * with counts kept per pool (see region-instances.ts) spares the provider a recount per request.
    */
-  allInstancesInRegion: readonly DeepReadonly<Instance>[];
+  allInstancesInRegion: RegionInstancesSource;
   now: Date;
 }
 
@@ -63,7 +65,8 @@ export interface EvictionRequest {
 
 export interface PoolsRequest {
   region: DeepReadonly<Region>;
-  instances: readonly DeepReadonly<Instance>[];
+  /** Every Instance of the region (a plain list, or the caller's live view). */
+  instances: RegionInstancesSource;
   now: Date;
 }
 

@@ -1,11 +1,11 @@
 // Region status: what the ledger (the Instances) uses of the Region. Pure; the Region controller writes it.
 import type { z } from 'zod';
-import type { Instance, PoolUsage, QuotaUsage, RegionSpec, RegionStatus } from '../api/index.ts';
-import { ledgerOf, type LedgerEntry } from './ledger.ts';
+import type { PoolUsage, QuotaUsage, RegionSpec, RegionStatus } from '../api/index.ts';
 import { compareText } from './order.ts';
 import { familyQuotaName, quotaLimit, REGIONAL_QUOTA, SPOT_QUOTA } from './quota.ts';
 import type { DeepReadonly } from './readonly.ts';
-import { poolKey, UsageTally } from './tally.ts';
+import { regionInstances, type PoolCount, type RegionInstancesSource } from './region-instances.ts';
+import { UsageTally } from './tally.ts';
 
 type PoolUsageRow = z.output<typeof PoolUsage>;
 type QuotaUsageRow = z.output<typeof QuotaUsage>;
@@ -22,38 +22,33 @@ export type RegionUsage = Required<Pick<RegionStatus, 'instances' | 'usage' | 'q
  */
 export function computeRegionUsage(
   spec: DeepReadonly<RegionSpec>,
-  instances: readonly DeepReadonly<Instance>[],
+  instances: RegionInstancesSource,
 ): RegionUsage {
-  const ledger = ledgerOf(instances);
-  const tally = new UsageTally(spec, ledger);
+  const counts = [...regionInstances(instances).counts()];
+  const tally = new UsageTally(spec, []);
+  for (const pool of counts) tally.addCounts(pool.placement, pool.capacity, pool.quota);
   return {
-    instances: ledger.length,
-    usage: poolUsage(spec, ledger),
+    instances: counts.reduce((sum, pool) => sum + pool.quota, 0),
+    usage: poolUsage(spec, counts),
     quotaUsage: quotaUsage(spec, tally),
   };
 }
 
-function poolUsage(spec: DeepReadonly<RegionSpec>, ledger: readonly LedgerEntry[]): PoolUsageRow[] {
+function poolUsage(spec: DeepReadonly<RegionSpec>, counts: readonly PoolCount[]): PoolUsageRow[] {
   const vCPUs = new Map(spec.vmSizes.map((s) => [s.name, s.vCPUs]));
-  const rows = new Map<string, PoolUsageRow>();
-  for (const entry of ledger) {
-    if (!entry.holdsCapacity) continue;
-    const key = poolKey(entry.vmSize, entry.zone, entry.priority);
-    const row = rows.get(key) ?? {
-      vmSize: entry.vmSize,
-      zone: entry.zone,
-      priority: entry.priority,
-      count: 0,
-      vCPUs: 0,
-    };
-    row.count += 1;
-    row.vCPUs += vCPUs.get(entry.vmSize) ?? 0;
-    rows.set(key, row);
-  }
-  return [...rows.values()].sort(
-    (a, b) =>
-      compareText(a.vmSize, b.vmSize) || compareText(a.zone, b.zone) || compareText(a.priority, b.priority),
-  );
+  return counts
+    .filter((pool) => pool.capacity > 0)
+    .map(({ placement, capacity }) => ({
+      vmSize: placement.vmSize,
+      zone: placement.zone,
+      priority: placement.priority,
+      count: capacity,
+      vCPUs: capacity * (vCPUs.get(placement.vmSize) ?? 0),
+    }))
+    .sort(
+      (a, b) =>
+        compareText(a.vmSize, b.vmSize) || compareText(a.zone, b.zone) || compareText(a.priority, b.priority),
+    );
 }
 
 function quotaUsage(spec: DeepReadonly<RegionSpec>, tally: UsageTally): QuotaUsageRow[] {

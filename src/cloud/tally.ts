@@ -1,6 +1,6 @@
 // Usage counted from the ledger: VMs holding capacity per pool, and vCPUs per quota.
 import type { Priority, RegionSpec, RegionVmSize } from '../api/index.ts';
-import type { LedgerEntry } from './ledger.ts';
+import type { LedgerEntry, Placement } from './ledger.ts';
 import { quotaNamesFor, type QuotaName } from './quota.ts';
 import type { DeepReadonly } from './readonly.ts';
 
@@ -24,11 +24,19 @@ export class UsageTally {
     for (const entry of entries) this.add(entry);
   }
 
-  /** Counts one more VM (a batch of allocations adds each accepted one before checking the next). */
-  add(entry: LedgerEntry): void {
-    if (entry.holdsCapacity) this.addCapacity(entry.vmSize, entry.zone, entry.priority, 1);
-    const size = this.sizes.get(entry.vmSize);
-    if (entry.holdsQuota && size) this.addQuota(size, entry.priority, 1);
+  /**
+   * Counts one more VM (a batch of allocations adds each accepted one before checking the next); `times`
+   * -1 takes one out again.
+   */
+  add(entry: LedgerEntry, times = 1): void {
+    this.addCounts(entry, entry.holdsCapacity ? times : 0, entry.holdsQuota ? times : 0);
+  }
+
+  /** Adds VMs of one pool at once: `capacity` of them hold its capacity, `quota` of them hold quota. */
+  addCounts(placement: Placement, capacity: number, quota: number): void {
+    if (capacity !== 0) this.addCapacity(placement.vmSize, placement.zone, placement.priority, capacity);
+    const size = this.sizes.get(placement.vmSize);
+    if (quota !== 0 && size) this.addQuota(size, placement.priority, quota);
   }
 
   /** VMs holding capacity in exactly this pool (zone "" = the regional VMs only). */

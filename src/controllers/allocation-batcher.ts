@@ -2,7 +2,7 @@
 // provider as one batch per region. The simulated cloud counts the region's ledger once per batch instead of
 // once per VM, which turns a scale-out of N VMs from O(N²) into about O(N²/batch) work.
 import type { Instance, Region } from '../api/index.ts';
-import type { AllocationResult, CloudProvider } from '../cloud/index.ts';
+import type { AllocationResult, CloudProvider, RegionInstances } from '../cloud/index.ts';
 import type { Clock, DeepReadonly } from '../runtime/index.ts';
 
 interface Waiting {
@@ -24,14 +24,10 @@ export class AllocationBatcher {
   private readonly provider: CloudProvider;
   private readonly clock: Clock;
   /** Every Instance of a region, read when the batch goes out (the freshest view of the ledger). */
-  private readonly instancesIn: (region: string) => readonly DeepReadonly<Instance>[];
+  private readonly instancesIn: (region: string) => RegionInstances;
   private readonly batches = new Map<string, RegionBatch>();
 
-  constructor(
-    provider: CloudProvider,
-    clock: Clock,
-    instancesIn: (region: string) => readonly DeepReadonly<Instance>[],
-  ) {
+  constructor(provider: CloudProvider, clock: Clock, instancesIn: (region: string) => RegionInstances) {
     this.provider = provider;
     this.clock = clock;
     this.instancesIn = instancesIn;

@@ -4,7 +4,7 @@
 // parsing, normalisation, status shape) come from a `GroupAdapter`.
 import type { Logger } from 'pino';
 import type { FieldError, Instance, ObjectMeta, Region, UnavailableOffering } from '../api/index.ts';
-import type { CloudProvider, UnavailableOfferingsByRegion } from '../cloud/index.ts';
+import type { CloudProvider, RegionInstances, UnavailableOfferingsByRegion } from '../cloud/index.ts';
 import { toEngineRegion, toEngineUnavailable } from '../cloud/index.ts';
 import { plan as planPlacement, type GroupSpec, type Plan } from '../engine/index.ts';
 import type { LifecycleMetrics } from '../metrics/index.ts';
@@ -38,7 +38,6 @@ import {
 } from './group-status.ts';
 import {
   OWNER_INDEX,
-  REGION_INDEX,
   liveInstances,
   newInstance,
   ownerIndexValue,
@@ -96,6 +95,8 @@ export interface GroupControllerDeps {
   unavailable: UnavailableOfferingsByRegion;
   regions: ReadonlyStore<Region>;
   instances: ReadonlyStore<Instance>;
+  /** A region's Instances with the ledger's counts (see cloud/region-instances.ts). */
+  regionInstances: (region: string) => RegionInstances;
   statusWriter: StatusWriter;
   events: EventRecorder;
   metrics: LifecycleMetrics;
@@ -236,7 +237,7 @@ export class GroupReconciler<S> {
     const regionName = region.metadata.name;
     const pools = await this.deps.provider.pools({
       region,
-      instances: this.deps.instances.byIndex(REGION_INDEX, regionName),
+      instances: this.deps.regionInstances(regionName),
       now,
     });
     return planPlacement({

@@ -5,7 +5,12 @@
 // releases the VM in the provider before the finalizer lets the object go.
 import type { AzureErrorCode, Instance, InstanceStatus, Region, ScaleSet } from '../api/index.ts';
 import { INSTANCE_FINALIZER } from '../api/index.ts';
-import { parseDuration, type CloudProvider, type UnavailableOfferingsByRegion } from '../cloud/index.ts';
+import {
+  parseDuration,
+  type CloudProvider,
+  type RegionInstances,
+  type UnavailableOfferingsByRegion,
+} from '../cloud/index.ts';
 import { groupOfInstance, type LifecycleMetrics } from '../metrics/index.ts';
 import {
   formatTime,
@@ -24,7 +29,7 @@ import {
   type StatusWriter,
 } from '../runtime/index.ts';
 import { AllocationBatcher } from './allocation-batcher.ts';
-import { REGION_INDEX, phaseOf } from './instances.ts';
+import { phaseOf } from './instances.ts';
 import { INSTANCES } from './resources.ts';
 
 export interface InstanceControllerDeps {
@@ -34,6 +39,8 @@ export interface InstanceControllerDeps {
   instances: ReadonlyStore<Instance>;
   regions: ReadonlyStore<Region>;
   scaleSets: ReadonlyStore<ScaleSet>;
+  /** A region's Instances with the ledger's counts (see cloud/region-instances.ts). */
+  regionInstances: (region: string) => RegionInstances;
   statusWriter: StatusWriter;
   events: EventRecorder;
   metrics: LifecycleMetrics;
@@ -52,9 +59,7 @@ export class InstanceReconciler {
 
   constructor(deps: InstanceControllerDeps) {
     this.deps = deps;
-    this.batcher = new AllocationBatcher(deps.provider, deps.clock, (region) =>
-      deps.instances.byIndex(REGION_INDEX, region),
-    );
+    this.batcher = new AllocationBatcher(deps.provider, deps.clock, deps.regionInstances);
   }
 
   readonly reconcile = async (

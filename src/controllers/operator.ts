@@ -4,7 +4,13 @@
 // `vmfleet run` and the integration tests both start the operator through here.
 import type { Logger } from 'pino';
 import type { ComputeFleet, Instance, Region, ScaleSet } from '../api/index.ts';
-import { SimulatedCloud, UnavailableOfferingsByRegion, type CloudProvider } from '../cloud/index.ts';
+import {
+  LedgerCounts,
+  SimulatedCloud,
+  instanceKey,
+  UnavailableOfferingsByRegion,
+  type CloudProvider,
+} from '../cloud/index.ts';
 import { createMetrics, MetricsServer, type VmfleetMetrics } from '../metrics/index.ts';
 import {
   Controller,
@@ -98,6 +104,25 @@ export function createOperator(options: OperatorOptions): Operator {
   const groupReflectors = [scaleSets, computeFleets] as unknown as Reflector<GroupObject>[];
   for (const reflector of groupReflectors) reflector.addIndex(GROUP_INDEX_BY_REGION, regionOfGroup);
 
+  // The ledger's usage per pool, kept in step with the Instance cache, so allocations and plans read
+  // counts instead of recounting every VM of the region.
+  const ledger = new LedgerCounts({
+    get: (key) => instances.store.get(key),
+    inRegion: (region) => instances.store.byIndex(REGION_INDEX, region),
+  });
+  instances.addEventHandler({
+    onAdd: (instance) => {
+      ledger.set(instance);
+    },
+    onUpdate: (_previous, current) => {
+      ledger.set(current);
+    },
+    onDelete: (instance) => {
+      ledger.delete(instanceKey(instance));
+    },
+  });
+  const regionInstances = (region: string) => ledger.region(region);
+
   const provider = options.provider ?? new SimulatedCloud();
   const unavailable = new UnavailableOfferingsByRegion();
   const evictionLedger = new EvictionLedger();
@@ -107,6 +132,7 @@ export function createOperator(options: OperatorOptions): Operator {
     statusWriter: manager.statusWriter,
     events: manager.events,
     metrics: metrics.lifecycle,
+    regionInstances,
     clock,
   };
 

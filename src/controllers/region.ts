@@ -3,7 +3,12 @@
 // VM's max price, or at the seeded random rate. An evicted VM with Delete goes; with Deallocate it stays,
 // Deallocated (still counted by its group, no compute cost).
 import type { Instance, Region } from '../api/index.ts';
-import { computeRegionUsage, type CloudProvider, type EvictionNotice } from '../cloud/index.ts';
+import {
+  computeRegionUsage,
+  type CloudProvider,
+  type EvictionNotice,
+  type RegionInstances,
+} from '../cloud/index.ts';
 import { groupOfInstance, type LifecycleMetrics } from '../metrics/index.ts';
 import {
   computeConditions,
@@ -21,7 +26,7 @@ import {
 } from '../runtime/index.ts';
 import type { EvictionLedger } from './eviction-ledger.ts';
 import { asConditions } from './group-status.ts';
-import { REGION_INDEX, phaseOf } from './instances.ts';
+import { phaseOf } from './instances.ts';
 import { checkRegion, describeErrors } from './region-spec.ts';
 import { Pacer } from './pacer.ts';
 import { INSTANCES, REGIONS } from './resources.ts';
@@ -31,6 +36,8 @@ export interface RegionControllerDeps {
   provider: CloudProvider;
   regions: ReadonlyStore<Region>;
   instances: ReadonlyStore<Instance>;
+  /** A region's Instances with the ledger's counts (see cloud/region-instances.ts). */
+  regionInstances: (region: string) => RegionInstances;
   statusWriter: StatusWriter;
   events: EventRecorder;
   metrics: LifecycleMetrics;
@@ -83,23 +90,22 @@ export class RegionReconciler {
     const wait = this.pacer.delay(request.key, region.metadata.generation ?? 0);
     if (wait > 0) return { requeueAfterMs: wait };
     const now = new Date(this.deps.clock.now());
-    const instances = this.deps.instances.byIndex(REGION_INDEX, region.metadata.name);
+    const inRegion = this.deps.regionInstances(region.metadata.name);
     const notices = await this.deps.provider.evictions({
       region,
-      instances,
+      instances: inRegion.list(),
       now,
       lastEvaluatedAt: this.lastEvaluated.get(request.key),
     });
     this.lastEvaluated.set(request.key, now);
-    const byKey = new Map(instances.map((i) => [`${i.metadata.namespace ?? ''}/${i.metadata.name}`, i]));
     for (const notice of notices) {
-      const instance = byKey.get(`${notice.namespace}/${notice.name}`);
+      const instance = inRegion.get(`${notice.namespace}/${notice.name}`);
       if (instance !== undefined && ['Running', 'Provisioning'].includes(phaseOf(instance)))
         await this.evict(instance, notice);
     }
     if (notices.length > 0) context.logger.info({ evicted: notices.length }, 'Spot VMs evicted');
 
-    const usage = computeRegionUsage(region.spec, instances);
+    const usage = computeRegionUsage(region.spec, inRegion);
     await this.deps.statusWriter.update(REGIONS, region, {
       ...usage,
       conditions: computeConditions(

@@ -416,6 +416,9 @@ export interface AuditEvent {
   responseStatus?: { code?: number };
   stage: string;
   requestURI: string;
+  /** RFC 3339 with microseconds: when the request arrived and when this stage was reached. */
+  requestReceivedTimestamp?: string;
+  stageTimestamp?: string;
 }
 
 /** Completed audit events (stage ResponseComplete) from a plane's audit log. */

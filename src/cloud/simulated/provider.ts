@@ -7,9 +7,10 @@
 import type { Instance, Region } from '../../api/index.ts';
 import { parseDuration } from '../duration.ts';
 import { KeyedMutex } from '../keyed-mutex.ts';
-import { instanceKey, ledgerEntryOf, ledgerOf, placementOf } from '../ledger.ts';
+import { instanceKey, ledgerEntryOf, placementOf } from '../ledger.ts';
 import { UsageTally } from '../tally.ts';
-import { computePoolsFromLedger, type RegionPools } from '../pools.ts';
+import { computePoolsFromTally, type RegionPools } from '../pools.ts';
+import { isRequested, regionInstances } from '../region-instances.ts';
 import { billedPrice } from '../prices.ts';
 import type {
   AllocationRequest,
@@ -29,8 +30,6 @@ export interface SimulatedCloudOptions {
   /** How long an accepted allocation is counted while lists do not show it (default 10 min). */
   reservationHorizonMs?: number;
 }
-
-type Listed = ReadonlyMap<string, DeepReadonly<Instance>>;
 
 export class SimulatedCloud implements CloudProvider {
   private readonly locks = new KeyedMutex();
@@ -76,19 +75,21 @@ export class SimulatedCloud implements CloudProvider {
    * a plan must not count that room again (it would create VMs bound to fail).
    */
   pools(request: PoolsRequest): Promise<RegionPools> {
-    const listed = byKey(request.instances);
+    const { spec } = request.region;
+    const listed = regionInstances(request.instances);
     const overlay = this.overlays.get(request.region.metadata.name);
     overlay?.prune(listed, request.now);
-    const ledger = [...ledgerOf(request.instances), ...(overlay?.unsettled(listed) ?? [])];
-    const counted = new Set(ledger.map((entry) => entry.key));
-    const requested = request.instances.flatMap((instance) =>
-      (instance.status?.phase ?? 'Pending') === 'Pending' &&
-      instance.metadata.deletionTimestamp === undefined &&
-      !counted.has(instanceKey(instance))
-        ? [{ key: instanceKey(instance), ...placementOf(instance), holdsCapacity: true, holdsQuota: true }]
-        : [],
-    );
-    return Promise.resolve(computePoolsFromLedger(request.region.spec, [...ledger, ...requested]));
+    const unsettled = overlay?.unsettled(listed) ?? [];
+    const tally = new UsageTally(spec, unsettled);
+    for (const pool of listed.counts()) {
+      tally.addCounts(pool.placement, pool.capacity + pool.requested, pool.quota + pool.requested);
+    }
+    // A requested VM whose allocation was accepted is counted by its reservation already.
+    for (const entry of unsettled) {
+      const instance = listed.get(entry.key);
+      if (instance !== undefined && isRequested(instance)) tally.add(entry, -1);
+    }
+    return Promise.resolve(computePoolsFromTally(spec, tally));
   }
 
   /** Reservations held for a region (for tests and diagnostics). */
@@ -108,15 +109,20 @@ export class SimulatedCloud implements CloudProvider {
   private allocateLocked(request: BatchAllocationRequest): AllocationResult[] {
     const { region, now } = request;
     const overlay = this.overlayFor(region.metadata.name);
-    const listed = byKey(request.allInstancesInRegion);
+    const listed = regionInstances(request.allInstancesInRegion);
     overlay.prune(listed, now);
     // The batch's own VMs are left out of the count, then added back one by one with what each holds
     // after its own decision.
     const batch = new Set(request.instances.map(instanceKey));
-    const tally = new UsageTally(region.spec, [
-      ...ledgerOf(request.allInstancesInRegion).filter((entry) => !batch.has(entry.key)),
-      ...overlay.unsettled(listed).filter((entry) => !batch.has(entry.key)),
-    ]);
+    const tally = new UsageTally(
+      region.spec,
+      overlay.unsettled(listed).filter((entry) => !batch.has(entry.key)),
+    );
+    for (const pool of listed.counts()) tally.addCounts(pool.placement, pool.capacity, pool.quota);
+    for (const key of batch) {
+      const listedEntry = ledgerEntryOfListed(listed.get(key));
+      if (listedEntry !== undefined) tally.add(listedEntry, -1);
+    }
     return request.instances.map((instance) => {
       const result = this.decide(instance, region, overlay, tally, now);
       const holds = result.ok
@@ -173,6 +179,6 @@ export class SimulatedCloud implements CloudProvider {
   }
 }
 
-function byKey(instances: readonly DeepReadonly<Instance>[]): Listed {
-  return new Map(instances.map((i) => [instanceKey(i), i]));
+function ledgerEntryOfListed(instance: DeepReadonly<Instance> | undefined) {
+  return instance === undefined ? undefined : ledgerEntryOf(instance);
 }

@@ -31,6 +31,11 @@ import type { DeepReadonly } from '../readonly.ts';
 
 export const DEFAULT_RESERVATION_HORIZON_MS = 10 * 60_000;
 
+/** The caller's view of the Instances: only lookups by `namespace/name` are needed. */
+export interface ListedInstances {
+  get(key: string): DeepReadonly<Instance> | undefined;
+}
+
 interface Reservation {
   placement: Placement;
   uid: string | undefined;
@@ -99,7 +104,7 @@ export class ReservationOverlay {
   }
 
   /** Drops reservations past the horizon and those whose Instance the list shows re-created. */
-  prune(list: ReadonlyMap<string, DeepReadonly<Instance>>, now: Date): void {
+  prune(list: ListedInstances, now: Date): void {
     const oldestKept = now.getTime() - this.horizonMs;
     for (const [key, reservation] of this.reservations) {
       const listed = list.get(key);
@@ -112,7 +117,7 @@ export class ReservationOverlay {
    * Ledger entries for the reservations this list does not show settled; `exceptKey` (the Instance being
    * allocated) is left out.
    */
-  unsettled(list: ReadonlyMap<string, DeepReadonly<Instance>>, exceptKey?: string): LedgerEntry[] {
+  unsettled(list: ListedInstances, exceptKey?: string): LedgerEntry[] {
     const entries: LedgerEntry[] = [];
     for (const [key, reservation] of this.reservations) {
       if (key === exceptKey) continue;
