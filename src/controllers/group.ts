@@ -111,28 +111,32 @@ const GROUP_MIN_INTERVAL_MS = 500;
 const WRITE_CONCURRENCY = 16;
 
 /**
- * Runs the writes in batches; stops after a batch with a failure and rethrows it. `notDone` gets the items
- * whose write certainly did not happen: never sent, or refused with an answer that says nothing was done.
+ * Runs the writes with at most WRITE_CONCURRENCY in flight (a pool, so one slow answer does not hold back
+ * the next fifteen); after a failure it starts nothing new, waits for what is in flight and rethrows the
+ * first failure. `notDone` gets the items whose write certainly did not happen: never sent, or refused with
+ * an answer that says nothing was done.
  */
-async function inBatches<T>(
+async function writePooled<T>(
   items: readonly T[],
   run: (item: T) => Promise<void>,
   notDone: (items: readonly T[]) => void,
 ): Promise<void> {
-  for (let i = 0; i < items.length; i += WRITE_CONCURRENCY) {
-    const batch = items.slice(i, i + WRITE_CONCURRENCY);
-    const results = await Promise.allSettled(batch.map(run));
-    const failures = results.flatMap((r, n) =>
-      r.status === 'rejected' ? [{ item: batch[n] as T, error: r.reason as unknown }] : [],
-    );
-    if (failures.length > 0) {
-      notDone([
-        ...failures.filter((f) => certainlyNotDone(f.error)).map((f) => f.item),
-        ...items.slice(i + WRITE_CONCURRENCY),
-      ]);
-      throw failures[0]?.error;
+  let next = 0;
+  const failures: { item: T; error: unknown }[] = [];
+  const worker = async (): Promise<void> => {
+    while (next < items.length && failures.length === 0) {
+      const item = items[next++] as T;
+      try {
+        await run(item);
+      } catch (error) {
+        failures.push({ item, error });
+      }
     }
-  }
+  };
+  await Promise.all(Array.from({ length: Math.min(WRITE_CONCURRENCY, items.length) }, worker));
+  if (failures.length === 0) return;
+  notDone([...failures.filter((f) => certainlyNotDone(f.error)).map((f) => f.item), ...items.slice(next)]);
+  throw failures[0]?.error;
 }
 
 /**
@@ -270,7 +274,7 @@ export class GroupReconciler<S> {
       const notDeleted = (items: readonly { instance: DeepReadonly<Instance> }[]) => {
         this.expectations.lower(ownerValue, { deletes: items.map((d) => d.instance.metadata.name) });
       };
-      await inBatches(
+      await writePooled(
         deletes,
         async ({ decision, instance }) => {
           try {
@@ -320,7 +324,7 @@ export class GroupReconciler<S> {
       }
       this.expectations.expect(ownerValue, { creates: objects.map((o) => o.metadata.name) });
       let created = 0;
-      await inBatches(
+      await writePooled(
         objects,
         async (object) => {
           try {

@@ -37,10 +37,13 @@ async function kubectlApply(plane: ControlPlane, path: string): Promise<void> {
   if (result.code !== 0) throw new Error(`apply ${path}: ${result.stderr}`);
 }
 
-async function inBatches<T>(items: readonly T[], run: (item: T) => Promise<unknown>): Promise<void> {
-  for (let i = 0; i < items.length; i += WRITE_CONCURRENCY) {
-    await Promise.all(items.slice(i, i + WRITE_CONCURRENCY).map(run));
-  }
+/** At most WRITE_CONCURRENCY requests in flight, as a pool: what the operator's group controllers do. */
+async function writePooled<T>(items: readonly T[], run: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await run(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(WRITE_CONCURRENCY, items.length) }, worker));
 }
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
@@ -79,8 +82,8 @@ async function baseline(client: KubeClient, count: number, prefix: string): Prom
     return { ...instance, metadata: { ...instance.metadata, ownerReferences: [], finalizers: [] } };
   });
   const started = performance.now();
-  await inBatches(objects, (object) => client.create(INSTANCES, object));
-  await inBatches(objects, (object) =>
+  await writePooled(objects, (object) => client.create(INSTANCES, object));
+  await writePooled(objects, (object) =>
     client.patchStatus(
       INSTANCES,
       { namespace: NAMESPACE, name: object.metadata.name },
@@ -103,7 +106,7 @@ async function baseline(client: KubeClient, count: number, prefix: string): Prom
     ),
   );
   const elapsed = performance.now() - started;
-  await inBatches(objects, (object) =>
+  await writePooled(objects, (object) =>
     client.delete(INSTANCES, { namespace: NAMESPACE, name: object.metadata.name }),
   );
   return elapsed;
@@ -134,7 +137,9 @@ async function timeToReady(
   }, 30 * 60_000);
   const elapsed = performance.now() - started;
   if (plane.auditLogPath) {
-    row(`  ${name}: timeline`, timeline(await readAuditEvents(plane.auditLogPath), startedAt, plural));
+    const events = await readAuditEvents(plane.auditLogPath);
+    row(`  ${name}: timeline`, timeline(events, startedAt, plural));
+    row(`  ${name}: requests`, requestMix(events, startedAt));
   }
   return elapsed;
 }
@@ -188,11 +193,46 @@ function timeline(events: readonly AuditEvent[], startedAt: number, groupResourc
   ].join(', ');
 }
 
+/**
+ * The operator's requests in the window by verb and resource, with the API server's median time to answer
+ * them: shows what it asked beyond the baseline, and whether the server or the client was slow.
+ */
+function requestMix(events: readonly AuditEvent[], startedAt: number): string {
+  const counts = new Map<string, number[]>();
+  for (const e of events) {
+    if (e.user.username !== OPERATOR_USER || Date.parse(e.stageTimestamp ?? '') < startedAt) continue;
+    const resource = [e.objectRef?.resource, e.objectRef?.subresource].filter(Boolean).join('/');
+    const key = `${e.verb} ${resource}`;
+    const latency = Date.parse(e.stageTimestamp ?? '') - Date.parse(e.requestReceivedTimestamp ?? '');
+    counts.set(key, [...(counts.get(key) ?? []), latency]);
+  }
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+  return [...counts]
+    .sort((a, b) => b[1].length - a[1].length)
+    .slice(0, 4)
+    .map(([key, latencies]) => `${latencies.length} ${key} (server median ${median(latencies)} ms)`)
+    .join(', ');
+}
+
 /** Current and peak resident memory of a process, from /proc (Linux). */
 async function memoryOf(pid: number): Promise<{ rssMiB: number; peakMiB: number }> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
   return { rssMiB: kib('VmRSS') / 1024, peakMiB: kib('VmHWM') / 1024 };
+}
+
+/** The V8 heap figures of the operator's own /metrics (prom-client's default process metrics), in MiB. */
+async function heapOf(metricsPort: number): Promise<string> {
+  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  const mib = (name: string) => {
+    const value = Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+    return `${(value / 2 ** 20).toFixed(0)} MiB`;
+  };
+  return [
+    mib('nodejs_heap_size_used_bytes'),
+    mib('nodejs_heap_size_total_bytes'),
+    mib('nodejs_external_memory_bytes'),
+  ].join(' / ');
 }
 
 function row(label: string, value: string): void {
@@ -227,7 +267,14 @@ async function main(): Promise<void> {
 
     const operatorClient = new KubeClient(loadKubeConfig(plane.operatorKubeconfig));
     console.log('\n== operator benchmark (real control plane, provisioningDelay 0) ==');
+    const baseline1kStarted = Date.now();
     const baseline1k = await baseline(operatorClient, 1000, 'base1k');
+    if (plane.auditLogPath) {
+      row(
+        '  baseline 1k: requests',
+        requestMix(await readAuditEvents(plane.auditLogPath), baseline1kStarted),
+      );
+    }
     row('baseline: 1,000 creates + 1,000 status applies', format(baseline1k));
     const baseline10k = ONLY === '1k' ? 0 : await baseline(operatorClient, 10000, 'base10k');
     if (ONLY !== '1k') row('baseline: 10,000 creates + 10,000 status applies', format(baseline10k));
@@ -235,6 +282,7 @@ async function main(): Promise<void> {
     // The operator runs as its own process (as in a pod), so its memory is measured alone. It is started
     // and ready (caches synced, leader elected) before the clock starts, as the baseline's client is.
     const healthPort = await freePort();
+    const metricsPort = await freePort();
     const operator = spawn(
       process.execPath,
       [
@@ -248,7 +296,7 @@ async function main(): Promise<void> {
         '--leader-elect',
         'true',
         '--metrics-port',
-        '0',
+        String(metricsPort),
         '--health-port',
         String(healthPort),
         '--log-level',
@@ -308,6 +356,7 @@ async function main(): Promise<void> {
     const leaseWrites = operatorWrites.filter((e) => e.objectRef?.resource === 'leases');
     const otherWrites = operatorWrites.length - leaseWrites.length;
     const memory = await memoryOf(operator.pid ?? 0);
+    const heap = await heapOf(metricsPort);
     operator.kill('SIGTERM');
     await operatorExit;
 
@@ -315,6 +364,7 @@ async function main(): Promise<void> {
     row(`steady state ${STEADY_SECONDS} s: Lease writes`, String(leaseWrites.length));
     row('operator RSS with 11,000 instances cached (target ≤ 300 MiB)', `${memory.rssMiB.toFixed(0)} MiB`);
     row('operator peak RSS during the run', `${memory.peakMiB.toFixed(0)} MiB`);
+    row('  of which V8 heap used / heap size / external', heap);
   } finally {
     await plane.stop();
   }
