@@ -26,7 +26,16 @@ const ROOT = join(import.meta.dirname, '..', '..');
 const WRITE_CONCURRENCY = 16; // the group controller's create concurrency
 const STEADY_SECONDS = Number(process.env.BENCH_STEADY_SECONDS ?? 60);
 /** Extra Node flags for the operator process, e.g. `--cpu-prof` when profiling. */
-const OPERATOR_NODE_ARGS = (process.env.BENCH_OPERATOR_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const EXTRA_NODE_ARGS = (process.env.BENCH_OPERATOR_NODE_ARGS ?? '').split(' ').filter(Boolean);
+
+/** The NODE_OPTIONS the Deployment gives the operator, so the bench measures the memory it would have there. */
+async function deploymentNodeOptions(): Promise<string[]> {
+  const deployment = parse(await readFile(join(ROOT, 'deploy/deployment.yaml'), 'utf8')) as {
+    spec: { template: { spec: { containers: { env?: { name: string; value?: string }[] }[] } } };
+  };
+  const env = deployment.spec.template.spec.containers[0]?.env ?? [];
+  return (env.find((e) => e.name === 'NODE_OPTIONS')?.value ?? '').split(' ').filter(Boolean);
+}
 /** `1k` stops after the ScaleSet (quick iterations while profiling). */
 const ONLY = process.env.BENCH_ONLY ?? '';
 const NAMESPACE = 'bench';
@@ -286,7 +295,8 @@ async function main(): Promise<void> {
     const operator = spawn(
       process.execPath,
       [
-        ...OPERATOR_NODE_ARGS,
+        ...(await deploymentNodeOptions()),
+        ...EXTRA_NODE_ARGS,
         join(ROOT, 'src/cli/main.ts'),
         'run',
         '--kubeconfig',
