@@ -286,7 +286,8 @@ export function vmfleetDashboard(): dashboard.Dashboard {
       timeseriesPanel({
         id: 21,
         title: 'Terminations by reason',
-        description: 'Instances terminated per interval: scale-in, eviction (Spot), failure, upgrade.',
+        description:
+          'Instances terminated per interval: scale-in, eviction (Spot), failure, upgrade, repair, rebalance.',
         gridPos: { x: 12, y: 30, w: 6, h: 8 },
         queries: [{ expr: Q.terminationsByReason, legend: '{{reason}}' }],
         unit: 'none',
