@@ -500,7 +500,7 @@ export class GroupReconciler<S> {
     return {
       deleteInstances: async (instances, reason) => {
         this.expectations.expect(ownerValue, { deletes: instances.map((i) => i.metadata.name) });
-        await inBatches(
+        await writePooled(
           instances,
           async (instance) => {
             try {
