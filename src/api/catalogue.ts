@@ -76,7 +76,14 @@ export const EASTUS_SPEC: RegionSpec = {
   ],
   vmSizes: SIZES.map(vmSize),
   quotas: { regionalVCPUs: 100000, spotVCPUs: 50000 },
-  simulation: { provisioningDelay: '5s', spotEvictionRatePerHour: 0, seed: 1, faults: [] },
+  simulation: {
+    provisioningDelay: '5s',
+    spotEvictionRatePerHour: 0,
+    seed: 1,
+    faults: [],
+    unhealthyRatePerHour: 0,
+    healthFaults: [],
+  },
 };
 
 export const EASTUS: Region = {

@@ -95,6 +95,16 @@ export const InstanceStatus = z.object({
     'Application health as the simulated cloud reports it (absent: not probed yet, treated as Healthy).',
   ),
   healthChangedAt: z.iso.datetime().optional().describe('When health last changed.'),
+  healthReason: z
+    .string()
+    .max(128)
+    .optional()
+    .describe('Why health last changed (fault reason, Restarted…).'),
+  repair: z
+    .object({ action: z.enum(['Restart', 'Reimage']), requestedAt: z.iso.datetime() })
+    .optional()
+    .describe('A repair of the owner in progress on this VM; the simulated cloud finishes it.'),
+  repairedAt: z.iso.datetime().optional().describe('When the VM was last restarted or reimaged by a repair.'),
   conditions: Conditions.optional(),
 });
 export type InstanceStatus = z.output<typeof InstanceStatus>;

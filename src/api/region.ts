@@ -104,6 +104,33 @@ export const SimulatedFault = z.object({
 });
 export type SimulatedFault = z.output<typeof SimulatedFault>;
 
+/**
+ * An injected health failure: every Running VM of the region it selects (by name, or all in a zone) turns
+ * Unhealthy with `reason`, once. A VM that was restarted or reimaged since (status.repairedAt) is fixed and no
+ * longer selected; a replacement VM has another name, so only zone faults hit it again.
+ */
+export const HealthFault = withRules(
+  z.object({
+    instance: z.string().min(1).max(253).optional().describe('Name of the Instance (any namespace).'),
+    zone: ZoneName.optional().describe('Every VM in this zone.'),
+    reason: z
+      .string()
+      .max(128)
+      .regex(/^[A-Za-z][A-Za-z0-9]*$/)
+      .default('HealthProbeFailed')
+      .describe('Written to the Instance status.healthReason.'),
+  }),
+  [
+    {
+      cel: 'has(self.instance) || has(self.zone)',
+      holds: (f) => f.instance !== undefined || f.zone !== undefined,
+      message: 'a health fault needs instance or zone',
+      fieldPath: '.instance',
+    },
+  ],
+);
+export type HealthFault = z.output<typeof HealthFault>;
+
 export const Simulation = z.object({
   provisioningDelay: Duration.default('5s').describe('Time from Provisioning to Running.'),
   spotEvictionRatePerHour: z
@@ -114,6 +141,13 @@ export const Simulation = z.object({
     .describe('Probability per Spot VM per hour of a random eviction (seeded, reproducible).'),
   seed: z.int().min(0).max(2147483647).default(1).describe('Seed of the simulation’s random choices.'),
   faults: z.array(SimulatedFault).max(64).default([]).describe('Injected allocation errors.'),
+  unhealthyRatePerHour: z
+    .number()
+    .min(0)
+    .max(1)
+    .default(0)
+    .describe('Probability per Running VM per hour of turning Unhealthy (seeded, reproducible).'),
+  healthFaults: z.array(HealthFault).max(64).default([]).describe('Injected health failures.'),
 });
 export type Simulation = z.output<typeof Simulation>;
 
@@ -131,6 +165,8 @@ export const RegionSpec = withRules(
       spotEvictionRatePerHour: 0,
       seed: 1,
       faults: [],
+      unhealthyRatePerHour: 0,
+      healthFaults: [],
     }),
   }),
   [

@@ -18,6 +18,14 @@ import {
   listSet,
   withRules,
 } from './common.ts';
+import {
+  AutomaticRepairsPolicy,
+  Autoscale,
+  AutoscaleStatus,
+  RebalanceStatus,
+  RepairsStatus,
+  ResiliencyPolicy,
+} from './lifecycle.ts';
 
 /** Hard limits of a scale set (reference/azure-domain.md §1.6). */
 export const SCALESET_LIMITS = {
@@ -174,6 +182,11 @@ const ScaleSetSpecObject = z.object({
     .boolean()
     .default(false)
     .describe('What-if mode: compute and publish the plan in status, act on nothing.'),
+  automaticRepairsPolicy: AutomaticRepairsPolicy.optional().describe(
+    'Repair VMs Unhealthy for longer than the grace period, at most 5% of capacity per batch.',
+  ),
+  resiliencyPolicy: ResiliencyPolicy.optional(),
+  autoscale: Autoscale.optional().describe('Schedule-based capacity profiles (writes spec.capacity).'),
 });
 
 export const SCALESET_RULES: readonly CrossFieldRule<ScaleSetSpecShape>[] = [
@@ -256,6 +269,9 @@ export const ScaleSetStatus = z.object({
     .optional()
     .describe('Label selector of the Instances (for the scale subresource and HPA).'),
   byPriority: z.object({ regular: z.int().min(0), spot: z.int().min(0) }).optional(),
+  repairs: RepairsStatus.optional().describe('Automatic repairs: what was repaired, what is in progress.'),
+  rebalance: RebalanceStatus.optional().describe('Automatic zone rebalancing progress.'),
+  autoscale: AutoscaleStatus.optional().describe('The schedule profile in force and when it changes.'),
 });
 export type ScaleSetStatus = z.output<typeof ScaleSetStatus>;
 

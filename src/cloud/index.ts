@@ -17,6 +17,7 @@ export { SimulatedCloud, type SimulatedCloudOptions } from './simulated/provider
 export { checkAllocation, simulatedProviderID } from './simulated/allocation.ts';
 export { findEvictions, newestFirst, randomEvictionTime } from './simulated/evictions.ts';
 export { activeFault } from './simulated/faults.ts';
+export { findHealthChanges, repairDueAt, type HealthChange, type HealthRequest } from './simulated/health.ts';
 export { DEFAULT_RESERVATION_HORIZON_MS } from './simulated/reservations.ts';
 export {
   UNAVAILABLE_TTL_MS,

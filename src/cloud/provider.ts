@@ -5,6 +5,7 @@
 // decisions back. A provider never talks to Kubernetes; the controllers write whatever it decides.
 import type { Instance, Region } from '../api/index.ts';
 import type { FailedOffering } from './errors.ts';
+import type { HealthChange, HealthRequest } from './simulated/health.ts';
 import type { RegionPools } from './pools.ts';
 import type { DeepReadonly } from './readonly.ts';
 import type { RegionInstancesSource } from './region-instances.ts';
@@ -87,4 +88,6 @@ export interface CloudProvider {
   evictions(request: EvictionRequest): Promise<EvictionNotice[]>;
   /** The region's pools with price, free capacity and quota headroom: the engine's view of the cloud. */
   pools(request: PoolsRequest): Promise<RegionPools>;
+  /** Health changes of the region's VMs now (probe results, finished restarts); none when absent. */
+  healthChanges?(request: HealthRequest): Promise<HealthChange[]>;
 }

@@ -47,6 +47,7 @@ import {
   type InstanceModel,
 } from './instances.ts';
 import { checkRegion, describeErrors } from './region-spec.ts';
+import type { GroupLifecycle, LifecycleActions } from './scaleset-lifecycle.ts';
 import { INSTANCES } from './resources.ts';
 
 /** A group object as the cache holds it: only metadata is trusted before the spec is parsed. */
@@ -156,11 +157,19 @@ export class GroupReconciler<S> {
   private readonly groups: ReadonlyStore<GroupObject>;
   private readonly expectations: Expectations;
   private readonly pacer: Pacer;
+  /** Repairs, rebalancing and autoscale (ScaleSets only); see scaleset-lifecycle.ts. */
+  private readonly lifecycle: GroupLifecycle<S> | undefined;
 
-  constructor(adapter: GroupAdapter<S>, groups: ReadonlyStore<GroupObject>, deps: GroupControllerDeps) {
+  constructor(
+    adapter: GroupAdapter<S>,
+    groups: ReadonlyStore<GroupObject>,
+    deps: GroupControllerDeps,
+    lifecycle?: GroupLifecycle<S>,
+  ) {
     this.adapter = adapter;
     this.groups = groups;
     this.deps = deps;
+    this.lifecycle = lifecycle;
     this.expectations = new Expectations(deps.clock);
     this.pacer = new Pacer(deps.clock, GROUP_MIN_INTERVAL_MS);
   }
@@ -175,6 +184,7 @@ export class GroupReconciler<S> {
       // Garbage collection removes the Instances through their owner reference; nothing for us to do.
       this.expectations.forget(ownerValue);
       this.pacer.forget(request.key);
+      this.lifecycle?.forget(request.key);
       return {};
     }
     if (!this.expectations.satisfied(ownerValue, (name) => this.cacheState(request.namespace ?? '', name))) {
@@ -210,19 +220,45 @@ export class GroupReconciler<S> {
     if (semantic.length > 0) return this.refuse(group, semantic, context_, context.logger);
 
     const owned = liveInstances(this.deps.instances.byIndex(OWNER_INDEX, ownerValue));
-    const plan = await this.plan(spec, group, region, owned, now);
     const paused = this.adapter.paused(spec);
+    // Autoscale may set a new capacity and a zone move surges by one VM before the engine plans.
+    const before = await this.lifecycle?.before({ key: request.key, group, spec, now, paused });
+    const effectiveSpec = before?.spec ?? spec;
+    const plan = await this.plan(effectiveSpec, group, region, owned, now, before?.surge ?? 0);
     const nextInstanceId = paused
       ? this.nextInstanceId(group, ownerValue)
-      : await this.apply(group, spec, plan, owned, context.logger);
+      : await this.apply(group, effectiveSpec, plan, owned, context.logger);
+    const after = await this.lifecycle?.after({
+      key: request.key,
+      group,
+      spec: effectiveSpec,
+      owned,
+      plan,
+      region,
+      now,
+      paused,
+      actions: this.lifecycleActions(group),
+    });
 
-    await this.writeStatus(group, spec, region, owned, plan, paused, nextInstanceId, context_);
+    await this.writeStatus(
+      group,
+      effectiveSpec,
+      region,
+      owned,
+      plan,
+      paused,
+      nextInstanceId,
+      context_,
+      after?.status,
+    );
     const waiting = owned.some((i) => phaseOf(i) !== 'Running' && phaseOf(i) !== 'Deallocated');
     // Unavailable pools expire; look again then, so capacity that came back is used.
     const nextExpiry = Math.min(...plan.unavailable.map((u) => u.until));
     const untilExpiry = Number.isFinite(nextExpiry) ? Math.max(1_000, nextExpiry - now.getTime()) : undefined;
-    if (waiting) return {};
-    return untilExpiry === undefined ? {} : { requeueAfterMs: untilExpiry };
+    const lifecycleRecheck = after?.requeueAfterMs;
+    if (waiting) return lifecycleRecheck === undefined ? {} : { requeueAfterMs: lifecycleRecheck };
+    const recheck = Math.min(untilExpiry ?? Infinity, lifecycleRecheck ?? Infinity);
+    return Number.isFinite(recheck) ? { requeueAfterMs: recheck } : {};
   };
 
   private cacheState(namespace: string, name: string): 'present' | 'deleting' | 'absent' {
@@ -237,6 +273,7 @@ export class GroupReconciler<S> {
     region: DeepReadonly<Region>,
     owned: readonly DeepReadonly<Instance>[],
     now: Date,
+    surge: number,
   ): Promise<Plan> {
     const regionName = region.metadata.name;
     const pools = await this.deps.provider.pools({
@@ -244,8 +281,12 @@ export class GroupReconciler<S> {
       instances: this.deps.regionInstances(regionName),
       now,
     });
+    const groupSpec = this.adapter.groupSpec(spec, group);
     return planPlacement({
-      spec: this.adapter.groupSpec(spec, group),
+      spec:
+        surge > 0 && groupSpec.kind === 'ScaleSet'
+          ? { ...groupSpec, capacity: groupSpec.capacity + surge }
+          : groupSpec,
       region: toEngineRegion(region.spec, pools),
       current: owned.map(toCurrentInstance),
       unavailable: toEngineUnavailable(this.deps.unavailable.forRegion(regionName).list(now)),
@@ -389,6 +430,7 @@ export class GroupReconciler<S> {
     paused: boolean,
     nextInstanceId: number,
     context: { generation: number; now: Date },
+    lifecycleStatus?: Record<string, unknown>,
   ): Promise<void> {
     const counts = placementCounts(
       owned,
@@ -416,6 +458,7 @@ export class GroupReconciler<S> {
       plan: planSummary(plan),
       unavailableOfferings: unavailable,
       ...this.adapter.status({ spec, group, instances: owned, plan, counts, region }),
+      ...lifecycleStatus,
       conditions: groupConditions(
         asConditions(group.status?.conditions),
         { plan, paused, notReady, failed },
@@ -448,6 +491,36 @@ export class GroupReconciler<S> {
     logger.info({ errors }, 'spec refused');
     // The spec (or the Region) has to change before anything else can happen, and both are watched.
     return {};
+  }
+
+  /** Deletes on behalf of repairs and rebalancing, with the same expectations as the plan's deletes. */
+  private lifecycleActions(group: DeepReadonly<GroupObject>): LifecycleActions {
+    const namespace = group.metadata.namespace ?? '';
+    const ownerValue = ownerIndexValue(this.adapter.kind, namespace, group.metadata.name);
+    return {
+      deleteInstances: async (instances, reason) => {
+        this.expectations.expect(ownerValue, { deletes: instances.map((i) => i.metadata.name) });
+        await writePooled(
+          instances,
+          async (instance) => {
+            try {
+              await this.deps.client.delete(
+                INSTANCES,
+                { namespace, name: instance.metadata.name },
+                { preconditions: { uid: instance.metadata.uid } },
+              );
+            } catch (error) {
+              if (!isNotFound(error)) throw error;
+            }
+            this.deps.metrics.instanceTerminated(this.metricGroup(group), instance.spec.priority, reason);
+          },
+          (notDeleted) => {
+            this.expectations.lower(ownerValue, { deletes: notDeleted.map((i) => i.metadata.name) });
+          },
+        );
+      },
+      subject: this.eventSubject(group),
+    };
   }
 
   private eventSubject(group: DeepReadonly<GroupObject>) {

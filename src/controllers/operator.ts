@@ -31,6 +31,7 @@ import { OWNER_INDEX, REGION_INDEX, ownerOf, regionOf } from './instances.ts';
 import { RegionReconciler } from './region.ts';
 import { COMPUTEFLEETS, INSTANCES, REGIONS, SCALESETS } from './resources.ts';
 import { scaleSetAdapter } from './scaleset.ts';
+import { ScaleSetLifecycle, type GroupLifecycle } from './scaleset-lifecycle.ts';
 
 export const CONTROLLER_NAMES = ['scaleset', 'computefleet', 'instance', 'region'] as const;
 
@@ -163,13 +164,14 @@ export function createOperator(options: OperatorOptions): Operator {
     name: string,
     adapter: GroupAdapter<S>,
     reflector: Reflector<GroupObject>,
+    lifecycle?: GroupLifecycle<S>,
   ): void => {
-    const reconciler = new GroupReconciler(adapter, reflector.store, {
-      ...common,
-      client: manager.client,
-      regions: regions.store,
-      instances: instances.store,
-    });
+    const reconciler = new GroupReconciler(
+      adapter,
+      reflector.store,
+      { ...common, client: manager.client, regions: regions.store, instances: instances.store },
+      lifecycle,
+    );
     const controller = new Controller({ ...controllerOptions(name), reconcile: reconciler.reconcile })
       .watchPrimary(reflector, { predicate: generationChanged })
       .watch(instances, (instance) =>
@@ -190,7 +192,12 @@ export function createOperator(options: OperatorOptions): Operator {
     manager.addController(controller);
   };
 
-  addGroupController('scaleset', scaleSetAdapter, groupReflectors[0] as Reflector<GroupObject>);
+  addGroupController(
+    'scaleset',
+    scaleSetAdapter,
+    groupReflectors[0] as Reflector<GroupObject>,
+    new ScaleSetLifecycle({ ...common, client: manager.client }),
+  );
   addGroupController(
     'computefleet',
     computeFleetAdapter(evictionLedger),

@@ -25,6 +25,7 @@ import {
   type StatusWriter,
 } from '../runtime/index.ts';
 import type { EvictionLedger } from './eviction-ledger.ts';
+import { runHealthPass } from './instance-health.ts';
 import { asConditions } from './group-status.ts';
 import { phaseOf } from './instances.ts';
 import { checkRegion, describeErrors } from './region-spec.ts';
@@ -91,11 +92,12 @@ export class RegionReconciler {
     if (wait > 0) return { requeueAfterMs: wait };
     const now = new Date(this.deps.clock.now());
     const inRegion = this.deps.regionInstances(region.metadata.name);
+    const lastEvaluatedAt = this.lastEvaluated.get(request.key);
     const notices = await this.deps.provider.evictions({
       region,
       instances: inRegion.list(),
       now,
-      lastEvaluatedAt: this.lastEvaluated.get(request.key),
+      lastEvaluatedAt,
     });
     this.lastEvaluated.set(request.key, now);
     for (const notice of notices) {
@@ -104,6 +106,7 @@ export class RegionReconciler {
         await this.evict(instance, notice);
     }
     if (notices.length > 0) context.logger.info({ evicted: notices.length }, 'Spot VMs evicted');
+    const healthRecheckMs = await runHealthPass(this.deps, region, inRegion.list(), now, lastEvaluatedAt);
 
     const usage = computeRegionUsage(region.spec, inRegion);
     await this.deps.statusWriter.update(REGIONS, region, {
@@ -114,9 +117,10 @@ export class RegionReconciler {
         { generation: region.metadata.generation ?? 0, now },
       ),
     });
-    return region.spec.simulation.spotEvictionRatePerHour > 0
-      ? { requeueAfterMs: RANDOM_EVICTION_PERIOD_MS }
-      : {};
+    const evictionRecheckMs =
+      region.spec.simulation.spotEvictionRatePerHour > 0 ? RANDOM_EVICTION_PERIOD_MS : undefined;
+    const recheckMs = Math.min(evictionRecheckMs ?? Infinity, healthRecheckMs ?? Infinity);
+    return Number.isFinite(recheckMs) ? { requeueAfterMs: recheckMs } : {};
   };
 
   private async evict(instance: DeepReadonly<Instance>, notice: EvictionNotice): Promise<void> {

@@ -13,6 +13,7 @@ import {
   thresholds,
   timeseriesPanel,
 } from './panels.ts';
+import { pruneSdkDefaults } from './grafana-compat.ts';
 import { QUERIES as Q, VARIABLE_QUERIES } from './queries.ts';
 
 export const DASHBOARD_UID = 'vmfleet-overview';
@@ -23,6 +24,8 @@ const skewThresholds = () => thresholds([null, 'green'], [2, 'orange'], [3, 'red
 
 const GROUP_LEGEND = '{{namespace}}/{{name}}';
 
+// No `.definition(query)` (the variable editor's summary): Grafana's published VariableModel has no such
+// field, and the editor shows the query itself when it is absent.
 function groupVariable(name: keyof typeof VARIABLE_QUERIES, label: string): dashboard.QueryVariableBuilder {
   const { metric, label: labelName } = VARIABLE_QUERIES[name];
   const query = `label_values(${metric}, ${labelName})`;
@@ -30,7 +33,6 @@ function groupVariable(name: keyof typeof VARIABLE_QUERIES, label: string): dash
     .label(label)
     .datasource(DATASOURCE)
     .query(query)
-    .definition(query)
     .refresh(dashboard.VariableRefresh.OnTimeRangeChanged)
     .sort(dashboard.VariableSort.AlphabeticalAsc)
     .multi(true)
@@ -286,7 +288,8 @@ export function vmfleetDashboard(): dashboard.Dashboard {
       timeseriesPanel({
         id: 21,
         title: 'Terminations by reason',
-        description: 'Instances terminated per interval: scale-in, eviction (Spot), failure, upgrade.',
+        description:
+          'Instances terminated per interval: scale-in, eviction (Spot), failure, upgrade, repair, rebalance.',
         gridPos: { x: 12, y: 30, w: 6, h: 8 },
         queries: [{ expr: Q.terminationsByReason, legend: '{{reason}}' }],
         unit: 'none',
@@ -414,5 +417,5 @@ export function vmfleetDashboard(): dashboard.Dashboard {
       }),
     );
 
-  return builder.build();
+  return pruneSdkDefaults(builder.build());
 }

@@ -9,7 +9,14 @@ import { CAPACITY_TYPES, capacityTypeOf, groupKey, type CapacityType, type Group
 import type { LiveGroup } from './snapshot.ts';
 
 /** Why an instance went away: the `reason` label of vmfleet_instances_terminated_total. */
-export const TERMINATION_REASONS = ['scale-in', 'eviction', 'failure', 'upgrade'] as const;
+export const TERMINATION_REASONS = [
+  'scale-in',
+  'eviction',
+  'failure',
+  'upgrade',
+  'repair',
+  'rebalance',
+] as const;
 export type TerminationReason = (typeof TERMINATION_REASONS)[number];
 
 /** The Azure codes that may appear as `reason` of vmfleet_allocation_failures_total. */

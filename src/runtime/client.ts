@@ -620,6 +620,25 @@ export class KubeClient implements ListWatchClient, ResourceClient, LeaseClient,
     return this.sendPatch(resource, ref, patch, true);
   }
 
+  /**
+   * Sets the replicas of a namespaced resource's scale subresource (what `kubectl scale` and an HPA do), so
+   * the write goes through the same door, and RBAC verb, as theirs.
+   */
+  patchScale(resource: ResourceType, ref: ObjectRef, replicas: number): Promise<unknown> {
+    requireGroup(resource);
+    const request = {
+      group: resource.group,
+      version: resource.version,
+      plural: resource.plural,
+      name: ref.name,
+      namespace: requireNamespace(resource, ref),
+      body: { spec: { replicas } },
+    };
+    return this.call(`patch scale of ${resourceId(resource)} ${ref.name}`, () =>
+      this.customObjects.patchNamespacedCustomObjectScale(request, this.options(PatchStrategy.MergePatch)),
+    );
+  }
+
   private sendPatch(resource: ResourceType, ref: ObjectRef, patch: Patch, status: boolean): Promise<unknown> {
     requireGroup(resource);
     const contentType =

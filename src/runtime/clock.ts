@@ -108,3 +108,55 @@ export class ManualClock implements Clock {
     this.current = target;
   }
 }
+
+/**
+ * Real time plus an offset that only grows. Timers run on real time, but `advance` moves the clock forward
+ * and brings every pending timer forward with it, so work waiting for "ten minutes from now" runs at once.
+ * For tests of a whole operator against a real API server, where time must pass normally (watches,
+ * retries) yet schedules and grace periods must be crossed in seconds.
+ */
+export class AdjustableClock implements Clock {
+  private offsetMs = 0;
+  private nextId = 0;
+  private readonly timers = new Map<
+    number,
+    { due: number; callback: () => void; handle: ReturnType<typeof setTimeout> | undefined }
+  >();
+
+  now(): number {
+    return Date.now() + this.offsetMs;
+  }
+
+  setTimer(delayMs: number, callback: () => void): TimerHandle {
+    const id = this.nextId++;
+    this.timers.set(id, { due: this.now() + Math.max(0, delayMs), callback, handle: undefined });
+    this.arm(id);
+    return {
+      cancel: () => {
+        const timer = this.timers.get(id);
+        if (timer?.handle !== undefined) clearTimeout(timer.handle);
+        this.timers.delete(id);
+      },
+    };
+  }
+
+  /** Moves the clock forward by `deltaMs`; timers that fall due run as soon as the event loop lets them. */
+  advance(deltaMs: number): void {
+    this.offsetMs += Math.max(0, deltaMs);
+    for (const id of this.timers.keys()) this.arm(id);
+  }
+
+  private arm(id: number): void {
+    const timer = this.timers.get(id);
+    if (timer === undefined) return;
+    if (timer.handle !== undefined) clearTimeout(timer.handle);
+    timer.handle = setTimeout(
+      () => {
+        this.timers.delete(id);
+        timer.callback();
+      },
+      Math.max(0, timer.due - this.now()),
+    );
+    timer.handle.unref();
+  }
+}

@@ -24,6 +24,7 @@ import type {
 import type { DeepReadonly } from '../readonly.ts';
 import { checkAllocation, simulatedProviderID } from './allocation.ts';
 import { findEvictions } from './evictions.ts';
+import { findHealthChanges, type HealthChange, type HealthRequest } from './health.ts';
 import { DEFAULT_RESERVATION_HORIZON_MS, ReservationOverlay } from './reservations.ts';
 
 export interface SimulatedCloudOptions {
@@ -67,6 +68,10 @@ export class SimulatedCloud implements CloudProvider {
 
   evictions(request: EvictionRequest): Promise<EvictionNotice[]> {
     return Promise.resolve(findEvictions(request));
+  }
+
+  healthChanges(request: HealthRequest): Promise<HealthChange[]> {
+    return Promise.resolve(findHealthChanges(request));
   }
 
   /**

@@ -22,6 +22,7 @@ import {
 const EXAMPLES = [
   'scaleset-web.yaml',
   'scaleset-batch-spot-mix.yaml',
+  'scaleset-resilient.yaml',
   'computefleet-mixed.yaml',
   'computefleet-vcpu.yaml',
 ] as const;

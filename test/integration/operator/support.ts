@@ -32,6 +32,7 @@ import { plan, type Plan } from '../../../src/engine/index.ts';
 import { normalizeComputeFleet, normalizeScaleSet } from '../../../src/engine/normalize.ts';
 import {
   KubeClient,
+  type Clock,
   type KubeApiError,
   type ListOptions,
   type ListPage,
@@ -140,6 +141,8 @@ export interface OperatorTestOptions {
   interceptCreate?: CreateInterceptor;
   /** The cloud the operator drives (default: a fresh SimulatedCloud, as in production). */
   provider?: CloudProvider;
+  /** The operator's clock (default: the system clock); an AdjustableClock lets a test jump ahead. */
+  clock?: Clock;
 }
 
 /** The built-in eastus catalogue under another name, VMs Running at once; `edit` adjusts the copy. */
@@ -189,6 +192,7 @@ export async function newWorld(
         ...(options.identity === undefined ? {} : { identity: options.identity }),
         ...(options.leaseTiming === undefined ? {} : { leaseTiming: options.leaseTiming }),
         ...(options.provider === undefined ? {} : { provider: options.provider }),
+        ...(options.clock === undefined ? {} : { clock: options.clock }),
       });
       operators.push(operator);
       await operator.start();

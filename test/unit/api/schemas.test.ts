@@ -19,11 +19,12 @@ const EXAMPLES = join(import.meta.dirname, '../../../deploy/examples');
 describe('examples', () => {
   const files = readdirSync(EXAMPLES).filter((f) => f.endsWith('.yaml'));
 
-  it('ship the four documented examples', () => {
+  it('ship the five documented examples', () => {
     expect(files.sort()).toEqual([
       'computefleet-mixed.yaml',
       'computefleet-vcpu.yaml',
       'scaleset-batch-spot-mix.yaml',
+      'scaleset-resilient.yaml',
       'scaleset-web.yaml',
     ]);
   });
