@@ -4,6 +4,7 @@ export * from './region.ts';
 export * from './scaleset.ts';
 export * from './computefleet.ts';
 export * from './instance.ts';
+export * from './galleryimage.ts';
 export * from './validate.ts';
 export * from './parse.ts';
 export * from './catalogue.ts';

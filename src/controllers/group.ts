@@ -13,8 +13,10 @@ import {
   isAlreadyExists,
   isBeingDeleted,
   isNotFound,
+  computeConditions,
   type Clock,
   type Condition,
+  type ConditionUpdate,
   type DeepReadonly,
   type EventRecorder,
   type ReadonlyStore,
@@ -87,6 +89,44 @@ export interface GroupAdapter<S> {
   }): Record<string, unknown>;
   /** Called after a status write carried `status` (not called when nothing changed). */
   afterStatusWritten?(group: DeepReadonly<GroupObject>, status: Record<string, unknown>): void;
+  /**
+   * Lifecycle work before placement (ScaleSet: resolve the image, roll stale instances onto the model).
+   * A refusal is handled like an invalid spec: nothing is deleted.
+   */
+  lifecycle?(input: LifecycleInput<S>): Promise<LifecycleResult<S> | LifecycleRefusal>;
+}
+
+export interface LifecycleInput<S> {
+  group: DeepReadonly<GroupObject>;
+  spec: S;
+  region: DeepReadonly<Region>;
+  /** The live instances. */
+  instances: readonly DeepReadonly<Instance>[];
+  now: Date;
+  logger: Logger;
+  /** Tell the reconciler about deletes before they are sent (and which were certainly not done). */
+  expectDeletes(names: readonly string[]): void;
+  notDeleted(names: readonly string[]): void;
+}
+
+export interface LifecycleResult<S> {
+  refused?: false;
+  /** The spec placement uses (e.g. with the image version resolved, capacity plus a surge). */
+  spec: S;
+  /** The live instances after the hook's deletes. */
+  instances: readonly DeepReadonly<Instance>[];
+  status: Record<string, unknown>;
+  /** Replace the common conditions of the same type, or add new types. */
+  conditions: readonly ConditionUpdate[];
+  requeueAfterMs?: number | undefined;
+  /** Adjusts the plan before it is applied (e.g. image replica throughput). */
+  limitPlan?(plan: Plan): Plan;
+}
+
+export interface LifecycleRefusal {
+  refused: true;
+  errors: FieldError[];
+  reason: string;
 }
 
 export interface GroupControllerDeps {
@@ -205,21 +245,56 @@ export class GroupReconciler<S> {
     const semantic = this.adapter.validate(spec, region);
     if (semantic.length > 0) return this.refuse(group, semantic, context_, context.logger);
 
-    const owned = liveInstances(this.deps.instances.byIndex(OWNER_INDEX, ownerValue));
-    const plan = await this.plan(spec, group, region, owned, now);
+    const live = liveInstances(this.deps.instances.byIndex(OWNER_INDEX, ownerValue));
+    const lifecycle = await this.lifecycle(group, spec, region, live, now, context.logger, ownerValue);
+    if (lifecycle?.refused === true) {
+      return this.refuse(group, lifecycle.errors, context_, context.logger, lifecycle.reason);
+    }
+    const owned = lifecycle?.instances ?? live;
+    const planSpec = lifecycle?.spec ?? spec;
+    const planned = await this.plan(planSpec, group, region, owned, now);
+    const plan = lifecycle?.limitPlan?.(planned) ?? planned;
     const paused = this.adapter.paused(spec);
     const nextInstanceId = paused
       ? this.nextInstanceId(group, ownerValue)
-      : await this.apply(group, spec, plan, owned, context.logger);
+      : await this.apply(group, planSpec, plan, owned, context.logger);
 
-    await this.writeStatus(group, spec, region, owned, plan, paused, nextInstanceId, context_);
+    await this.writeStatus(group, spec, region, owned, plan, paused, nextInstanceId, context_, lifecycle);
     const waiting = owned.some((i) => phaseOf(i) !== 'Running' && phaseOf(i) !== 'Deallocated');
     // Unavailable pools expire; look again then, so capacity that came back is used.
     const nextExpiry = Math.min(...plan.unavailable.map((u) => u.until));
     const untilExpiry = Number.isFinite(nextExpiry) ? Math.max(1_000, nextExpiry - now.getTime()) : undefined;
+    const later = Math.min(untilExpiry ?? Infinity, lifecycle?.requeueAfterMs ?? Infinity);
     if (waiting) return {};
-    return untilExpiry === undefined ? {} : { requeueAfterMs: untilExpiry };
+    return Number.isFinite(later) ? { requeueAfterMs: later } : {};
   };
+
+  /** The adapter's lifecycle hook, with the deletes it makes known to the expectations. */
+  private async lifecycle(
+    group: DeepReadonly<GroupObject>,
+    spec: S,
+    region: DeepReadonly<Region>,
+    instances: readonly DeepReadonly<Instance>[],
+    now: Date,
+    logger: Logger,
+    ownerValue: string,
+  ): Promise<LifecycleResult<S> | LifecycleRefusal | undefined> {
+    if (this.adapter.lifecycle === undefined) return undefined;
+    return this.adapter.lifecycle({
+      group,
+      spec,
+      region,
+      instances,
+      now,
+      logger,
+      expectDeletes: (names) => {
+        this.expectations.expect(ownerValue, { deletes: [...names] });
+      },
+      notDeleted: (names) => {
+        this.expectations.lower(ownerValue, { deletes: [...names] });
+      },
+    });
+  }
 
   private cacheState(namespace: string, name: string): 'present' | 'deleting' | 'absent' {
     const instance = this.deps.instances.get(`${namespace}/${name}`);
@@ -385,6 +460,7 @@ export class GroupReconciler<S> {
     paused: boolean,
     nextInstanceId: number,
     context: { generation: number; now: Date },
+    lifecycle?: LifecycleResult<S>,
   ): Promise<void> {
     const counts = placementCounts(
       owned,
@@ -412,9 +488,11 @@ export class GroupReconciler<S> {
       plan: planSummary(plan),
       unavailableOfferings: unavailable,
       ...this.adapter.status({ spec, group, instances: owned, plan, counts, region }),
-      conditions: groupConditions(
+      ...lifecycle?.status,
+      conditions: withLifecycleConditions(
+        groupConditions(asConditions(group.status?.conditions), { plan, paused, notReady, failed }, context),
         asConditions(group.status?.conditions),
-        { plan, paused, notReady, failed },
+        lifecycle?.conditions ?? [],
         context,
       ),
     };
@@ -461,4 +539,18 @@ export class GroupReconciler<S> {
   private metricGroup(group: DeepReadonly<GroupObject>) {
     return { namespace: group.metadata.namespace ?? '', kind: this.adapter.kind, name: group.metadata.name };
   }
+}
+
+/** The common conditions with the lifecycle hook's updates in place of the same types, new types after. */
+function withLifecycleConditions(
+  common: readonly Condition[],
+  previous: readonly Condition[] | undefined,
+  updates: readonly ConditionUpdate[],
+  context: { generation: number; now: Date },
+): Condition[] {
+  if (updates.length === 0) return [...common];
+  const computed = computeConditions(previous, updates, context);
+  const byType = new Map(computed.map((c) => [c.type, c]));
+  const replaced = common.map((c) => byType.get(c.type) ?? c);
+  return [...replaced, ...computed.filter((c) => !common.some((k) => k.type === c.type))];
 }

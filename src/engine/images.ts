@@ -1,0 +1,75 @@
+// Gallery image versions: which version `latest` means in a region, and how many VMs may provision from a
+// version at once (its replicas × the simulated throughput per replica). Pure: the controller passes the
+// GalleryImage's spec and the counts it sees.
+import { VMS_PER_REPLICA, compareVersions, type GalleryImageSpec } from '../api/index.ts';
+import type { CreateGroup } from './types.ts';
+
+export type GalleryResolution =
+  | { ok: true; version: string; replicas: number; maxProvisioning: number }
+  | { ok: false; reason: 'ImageNotFound' | 'ImageVersionNotFound'; message: string };
+
+function replicasIn(version: GalleryImageSpec['versions'][number], region: string): number {
+  return version.regions.find((r) => r.name === region)?.replicaCount ?? 0;
+}
+
+/** The highest version not excluded from latest, replicated to `region` (any region when undefined). */
+export function latestVersion(spec: GalleryImageSpec, region?: string): string | undefined {
+  const candidates = spec.versions.filter(
+    (v) => !v.excludeFromLatest && (region === undefined ? v.regions.length > 0 : replicasIn(v, region) > 0),
+  );
+  candidates.sort((a, b) => compareVersions(b.name, a.name));
+  return candidates[0]?.name;
+}
+
+export function resolveGalleryVersion(
+  gallery: GalleryImageSpec | undefined,
+  imageName: string,
+  requested: string,
+  region: string,
+): GalleryResolution {
+  if (gallery === undefined) {
+    return { ok: false, reason: 'ImageNotFound', message: `GalleryImage "${imageName}" does not exist` };
+  }
+  const name = requested === 'latest' ? latestVersion(gallery, region) : requested;
+  const version = gallery.versions.find((v) => v.name === name);
+  if (name === undefined || version === undefined) {
+    return {
+      ok: false,
+      reason: 'ImageVersionNotFound',
+      message:
+        requested === 'latest'
+          ? `GalleryImage "${imageName}" has no version replicated to region ${region} that is not excluded from latest`
+          : `GalleryImage "${imageName}" has no version ${requested}`,
+    };
+  }
+  const replicas = replicasIn(version, region);
+  if (replicas === 0) {
+    return {
+      ok: false,
+      reason: 'ImageVersionNotFound',
+      message: `GalleryImage "${imageName}" version ${version.name} is not replicated to region ${region}`,
+    };
+  }
+  return { ok: true, version: version.name, replicas, maxProvisioning: replicas * VMS_PER_REPLICA };
+}
+
+/**
+ * Keeps the creates within what the version's replicas can serve while `provisioning` VMs already boot from
+ * it. Returns the creates that fit (in plan order) and how many were held back.
+ */
+export function throttleCreates(
+  creates: readonly CreateGroup[],
+  maxProvisioning: number,
+  provisioning: number,
+): { creates: CreateGroup[]; held: number } {
+  let room = Math.max(0, maxProvisioning - provisioning);
+  let held = 0;
+  const kept: CreateGroup[] = [];
+  for (const create of creates) {
+    const count = Math.min(create.count, room);
+    room -= count;
+    held += create.count - count;
+    if (count > 0) kept.push({ ...create, count });
+  }
+  return { creates: kept, held };
+}
