@@ -138,7 +138,10 @@ async function scaleSetLifecycle(
     },
     capacity: spec.capacity,
     targetModelHash: groupSpec.modelHash,
-    instances: instances.map((i) => upgradeView(i, target)),
+    // By instanceId, so the lists in status (and the engine's ties) come out in a stable order.
+    instances: [...instances]
+      .sort((a, b) => a.spec.instanceId - b.spec.instanceId)
+      .map((i) => upgradeView(i, target)),
     memory: previous,
     upgradeAll: group.metadata.annotations?.[UPGRADE_ALL_ANNOTATION],
     now: input.now.getTime(),
