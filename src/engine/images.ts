@@ -55,7 +55,8 @@ export function resolveGalleryVersion(
 
 /**
  * Keeps the creates within what the version's replicas can serve while `provisioning` VMs already boot from
- * it. Returns the creates that fit (in plan order) and how many were held back.
+ * it. The room is dealt one VM at a time over the plan's create groups, so a throttled scale-out still
+ * spreads over its zones. Returns the creates that fit (in plan order) and how many were held back.
  */
 export function throttleCreates(
   creates: readonly CreateGroup[],
@@ -63,13 +64,18 @@ export function throttleCreates(
   provisioning: number,
 ): { creates: CreateGroup[]; held: number } {
   let room = Math.max(0, maxProvisioning - provisioning);
-  let held = 0;
-  const kept: CreateGroup[] = [];
-  for (const create of creates) {
-    const count = Math.min(create.count, room);
-    room -= count;
-    held += create.count - count;
-    if (count > 0) kept.push({ ...create, count });
+  const total = creates.reduce((n, c) => n + c.count, 0);
+  if (total <= room) return { creates: [...creates], held: 0 };
+  const counts = creates.map(() => 0);
+  while (room > 0) {
+    for (const [n, create] of creates.entries()) {
+      if (room === 0) break;
+      if ((counts[n] ?? 0) < create.count) {
+        counts[n] = (counts[n] ?? 0) + 1;
+        room -= 1;
+      }
+    }
   }
-  return { creates: kept, held };
+  const kept = creates.flatMap((c, n) => ((counts[n] ?? 0) > 0 ? [{ ...c, count: counts[n] ?? 0 }] : []));
+  return { creates: kept, held: total - kept.reduce((n, c) => n + c.count, 0) };
 }
