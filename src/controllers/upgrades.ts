@@ -147,7 +147,9 @@ async function scaleSetLifecycle(
     now: input.now.getTime(),
   });
   // What-if mode acts on nothing: publish the step, keep the memory.
-  const acted = spec.paused ? { ...step, replace: [], surge: previous?.surge ?? 0 } : step;
+  const acted = spec.paused
+    ? { ...step, replace: [], surge: previous?.surge ?? 0, memory: previous ?? step.memory }
+    : step;
   const gone = await deleteReplaced(deps, input, acted);
   if (!spec.paused) recordEvents(deps, group, acted, previous, mode);
 
