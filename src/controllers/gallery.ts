@@ -72,8 +72,9 @@ export function throttlePlan(
   status: ImageStatus,
   maxProvisioning: number,
   provisioning: number,
+  existingByZone: ReadonlyMap<string, number>,
 ): { plan: Plan; held: number; status: ImageStatus } {
-  const { creates, held } = throttleCreates(plan.creates, maxProvisioning, provisioning);
+  const { creates, held } = throttleCreates(plan.creates, maxProvisioning, provisioning, existingByZone);
   if (held === 0) return { plan, held, status };
   return {
     plan: { ...plan, creates },

@@ -51,12 +51,20 @@ export interface UpgradeDeps {
   galleryImages: ReadonlyStore<GalleryImage>;
 }
 
+/**
+ * What the last step decided, per ScaleSet (namespace/name/uid). The next reconcile may run before the cache
+ * shows the status that carried it, and acting on the older memory would open a batch twice; status is the
+ * record a restarted (or newly elected) operator starts from. One small entry per ScaleSet ever upgraded.
+ */
+type Memories = Map<string, { memory: UpgradeMemory; phase: UpgradeStatus['phase'] }>;
+
 /** The ScaleSet adapter with image resolution and upgrades before placement. */
 export function withUpgrades(
   adapter: GroupAdapter<ScaleSetSpec>,
   deps: UpgradeDeps,
 ): GroupAdapter<ScaleSetSpec> {
-  return { ...adapter, lifecycle: (input) => scaleSetLifecycle(deps, input) };
+  const memories: Memories = new Map();
+  return { ...adapter, lifecycle: (input) => scaleSetLifecycle(deps, memories, input) };
 }
 
 /**
@@ -108,6 +116,7 @@ export function upgradeView(
 
 async function scaleSetLifecycle(
   deps: UpgradeDeps,
+  memories: Memories,
   input: LifecycleInput<ScaleSetSpec>,
 ): Promise<LifecycleResult<ScaleSetSpec> | LifecycleRefusal> {
   const { group, instances } = input;
@@ -129,7 +138,10 @@ async function scaleSetLifecycle(
   };
   const rolling = spec.upgradePolicy.rollingUpgradePolicy;
   const mode = effectiveMode(spec);
-  const previous = memoryOf(group);
+  const memoryKey = `${group.metadata.namespace ?? ''}/${group.metadata.name}/${group.metadata.uid ?? ''}`;
+  const remembered = memories.get(memoryKey);
+  const previous = remembered?.memory ?? memoryOf(group);
+  const previousPhase = remembered?.phase ?? UpgradeStatus.safeParse(group.status?.upgrade).data?.phase;
   const step = upgradeStep({
     mode,
     rolling: {
@@ -151,7 +163,8 @@ async function scaleSetLifecycle(
     ? { ...step, replace: [], surge: previous?.surge ?? 0, memory: previous ?? step.memory }
     : step;
   const gone = await deleteReplaced(deps, input, acted);
-  if (!spec.paused) recordEvents(deps, group, acted, previous, mode);
+  memories.set(memoryKey, { memory: acted.memory, phase: acted.progress.phase });
+  if (!spec.paused) recordEvents(deps, group, acted, previousPhase, mode);
 
   let imageStatus: ImageStatus = resolved.status;
   const maxProvisioning = resolved.maxProvisioning;
@@ -171,7 +184,9 @@ async function scaleSetLifecycle(
             const provisioning = remaining.filter((i) =>
               ['Pending', 'Provisioning'].includes(phaseOf(i)),
             ).length;
-            const throttled = throttlePlan(plan, imageStatus, maxProvisioning, provisioning);
+            const byZone = new Map<string, number>();
+            for (const i of remaining) byZone.set(i.spec.zone, (byZone.get(i.spec.zone) ?? 0) + 1);
+            const throttled = throttlePlan(plan, imageStatus, maxProvisioning, provisioning, byZone);
             // The status object is written after the plan is applied, so the throttle shows in this write.
             imageStatus = throttled.status;
             status.image = imageStatus;
@@ -291,11 +306,10 @@ function recordEvents(
   deps: UpgradeDeps,
   group: DeepReadonly<GroupObject>,
   step: UpgradeStep,
-  previous: UpgradeMemory | undefined,
+  previousPhase: UpgradeStatus['phase'] | undefined,
   mode: UpgradeMode,
 ): void {
   const subject = subjectOf(group);
-  const previousPhase = UpgradeStatus.safeParse(group.status?.upgrade).data?.phase;
   const p = step.progress;
   if (step.replace.length > 0) {
     const names = step.replace.map((r) => r.name);
@@ -323,12 +337,7 @@ function recordEvents(
       note: step.breach.message,
     });
   }
-  if (
-    p.phase === 'Completed' &&
-    previousPhase !== undefined &&
-    previousPhase !== 'Completed' &&
-    previous !== undefined
-  ) {
+  if (p.phase === 'Completed' && previousPhase !== undefined && previousPhase !== 'Completed') {
     deps.events.record(subject, {
       type: 'Normal',
       reason: 'UpgradeCompleted',

@@ -55,26 +55,33 @@ export function resolveGalleryVersion(
 
 /**
  * Keeps the creates within what the version's replicas can serve while `provisioning` VMs already boot from
- * it. The room is dealt one VM at a time over the plan's create groups, so a throttled scale-out still
- * spreads over its zones. Returns the creates that fit (in plan order) and how many were held back.
+ * it. The room is dealt one VM at a time to the zone holding the fewest (counting `existing` per zone and
+ * what was dealt; ties: zone name), taking that zone's create groups in plan order, so a throttled scale-out
+ * keeps its zone spread. Returns the creates that fit (in plan order) and how many were held back.
  */
 export function throttleCreates(
   creates: readonly CreateGroup[],
   maxProvisioning: number,
   provisioning: number,
+  existing: ReadonlyMap<string, number> = new Map(),
 ): { creates: CreateGroup[]; held: number } {
   let room = Math.max(0, maxProvisioning - provisioning);
   const total = creates.reduce((n, c) => n + c.count, 0);
   if (total <= room) return { creates: [...creates], held: 0 };
   const counts = creates.map(() => 0);
+  const inZone = new Map<string, number>();
+  for (const c of creates) inZone.set(c.zone, existing.get(c.zone) ?? 0);
   while (room > 0) {
-    for (const [n, create] of creates.entries()) {
-      if (room === 0) break;
-      if ((counts[n] ?? 0) < create.count) {
-        counts[n] = (counts[n] ?? 0) + 1;
-        room -= 1;
-      }
-    }
+    const open = [...inZone.keys()].filter((zone) =>
+      creates.some((c, n) => c.zone === zone && (counts[n] ?? 0) < c.count),
+    );
+    open.sort((a, b) => (inZone.get(a) ?? 0) - (inZone.get(b) ?? 0) || a.localeCompare(b));
+    const zone = open[0];
+    if (zone === undefined) break;
+    const n = creates.findIndex((c, i) => c.zone === zone && (counts[i] ?? 0) < c.count);
+    counts[n] = (counts[n] ?? 0) + 1;
+    inZone.set(zone, (inZone.get(zone) ?? 0) + 1);
+    room -= 1;
   }
   const kept = creates.flatMap((c, n) => ((counts[n] ?? 0) > 0 ? [{ ...c, count: counts[n] ?? 0 }] : []));
   return { creates: kept, held: total - kept.reduce((n, c) => n + c.count, 0) };

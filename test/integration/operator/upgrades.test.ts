@@ -323,6 +323,48 @@ describeCluster('ScaleSet upgrades on the real control plane', () => {
   );
 
   it.concurrent(
+    'Rolling with maxSurge: replacements are created before the stale VMs go, so capacity never dips',
+    async ({ expect, onTestFinished }) => {
+      const world = await newWorld({ onTestFinished }, 'surge');
+      await world.startOperator();
+      await createGroup(
+        world,
+        scaleSet(world, 'edge', {
+          vmSize: 'Standard_D2s_v5',
+          capacity: 4,
+          zones: ['1', '2'],
+          upgradePolicy: {
+            mode: 'Rolling',
+            rollingUpgradePolicy: { maxBatchInstancePercent: 50, maxSurge: true },
+          },
+        }),
+      );
+      await waitReady(world, 'ScaleSet', 'edge', 4);
+      await patchSpec(world, 'ScaleSet', 'edge', { image: { version: '24.04.5' } });
+      let minRunning = Infinity;
+      let maxLive = 0;
+      await eventually(
+        async () => {
+          const instances = live(await instancesOf(world, 'ScaleSet', 'edge'));
+          minRunning = Math.min(minRunning, instances.filter((i) => phase(i) === 'Running').length);
+          maxLive = Math.max(maxLive, instances.length);
+          const group = await getGroup(world, 'ScaleSet', 'edge');
+          const upgrade = upgradeOf(group);
+          expect(group.status?.observedGeneration).toBe(group.metadata.generation);
+          expect(upgrade?.phase).toBe('Completed');
+          expect(instances.map(phase)).toEqual(Array<string>(4).fill('Running'));
+          expect(instances.every((i) => hashOf(i) === upgrade?.targetModelHash)).toBe(true);
+        },
+        { timeoutMs: 60_000, intervalMs: 50 },
+      );
+      expect(minRunning, 'Running VMs at any poll').toBeGreaterThanOrEqual(4);
+      expect(maxLive, 'capacity + one batch at most').toBeLessThanOrEqual(6);
+      expect(maxLive, 'the surge was seen').toBeGreaterThan(4);
+    },
+    90_000,
+  );
+
+  it.concurrent(
     'protected VMs survive upgrades (they stay stale, status says so) and scale-in',
     async ({ expect, onTestFinished }) => {
       const world = await newWorld({ onTestFinished }, 'protect');

@@ -81,14 +81,20 @@ describe('replica throughput', () => {
     pricePerHour: 0.096,
   });
 
-  test('the room left is dealt over the create groups, so the zones fill evenly', () => {
-    const result = throttleCreates([create('1', 10), create('2', 10), create('3', 2)], 20, 4);
-    expect(result.creates.map((c) => [c.zone, c.count])).toEqual([
-      ['1', 7],
-      ['2', 7],
-      ['3', 2],
+  test('the room left goes to the emptiest zone first, so the zones fill evenly', () => {
+    const creates = [create('1', 5), { ...create('1', 5), faultDomain: 1 }, create('2', 10), create('3', 10)];
+    const result = throttleCreates(creates, 20, 5);
+    expect(result.creates.map((c) => [c.zone, c.faultDomain, c.count])).toEqual([
+      ['1', 0, 5],
+      ['2', 0, 5],
+      ['3', 0, 5],
     ]);
-    expect(result.held).toBe(6);
+    expect(result.held).toBe(15);
+    const withExisting = throttleCreates([create('1', 10), create('2', 10)], 6, 0, new Map([['1', 4]]));
+    expect(withExisting.creates.map((c) => [c.zone, c.count])).toEqual([
+      ['1', 1],
+      ['2', 5],
+    ]);
   });
 
   test('nothing held when there is room', () => {
