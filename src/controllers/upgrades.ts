@@ -53,10 +53,14 @@ export interface UpgradeDeps {
 
 /**
  * What the last step decided, per ScaleSet (namespace/name/uid). The next reconcile may run before the cache
- * shows the status that carried it, and acting on the older memory would open a batch twice; status is the
- * record a restarted (or newly elected) operator starts from. One small entry per ScaleSet ever upgraded.
+ * shows the status that carried it, and acting on the older memory would open a batch twice. It is used only
+ * while the cache still shows the object it was computed from: once the object moved on (our status write,
+ * or another leader's), status is the record. One small entry per ScaleSet reconciled.
  */
-type Memories = Map<string, { memory: UpgradeMemory; phase: UpgradeStatus['phase'] }>;
+type Memories = Map<
+  string,
+  { memory: UpgradeMemory; phase: UpgradeStatus['phase']; resourceVersion: string | undefined }
+>;
 
 /** The ScaleSet adapter with image resolution and upgrades before placement. */
 export function withUpgrades(
@@ -139,7 +143,8 @@ async function scaleSetLifecycle(
   const rolling = spec.upgradePolicy.rollingUpgradePolicy;
   const mode = effectiveMode(spec);
   const memoryKey = `${group.metadata.namespace ?? ''}/${group.metadata.name}/${group.metadata.uid ?? ''}`;
-  const remembered = memories.get(memoryKey);
+  const cached = memories.get(memoryKey);
+  const remembered = cached?.resourceVersion === group.metadata.resourceVersion ? cached : undefined;
   const previous = remembered?.memory ?? memoryOf(group);
   const previousPhase = remembered?.phase ?? UpgradeStatus.safeParse(group.status?.upgrade).data?.phase;
   const step = upgradeStep({
@@ -163,7 +168,11 @@ async function scaleSetLifecycle(
     ? { ...step, replace: [], surge: previous?.surge ?? 0, memory: previous ?? step.memory }
     : step;
   const gone = await deleteReplaced(deps, input, acted);
-  memories.set(memoryKey, { memory: acted.memory, phase: acted.progress.phase });
+  memories.set(memoryKey, {
+    memory: acted.memory,
+    phase: acted.progress.phase,
+    resourceVersion: group.metadata.resourceVersion,
+  });
   if (!spec.paused) recordEvents(deps, group, acted, previousPhase, mode);
 
   let imageStatus: ImageStatus = resolved.status;
