@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { stringify } from 'yaml';
 import { API_GROUP, API_VERSION } from './common.ts';
 import { ComputeFleetSpec, ComputeFleetStatus } from './computefleet.ts';
+import { GalleryImageSpec, GalleryImageStatus } from './galleryimage.ts';
 import { InstanceSpec, InstanceStatus } from './instance.ts';
 import { RegionSpec, RegionStatus } from './region.ts';
 import { ScaleSetSpec, ScaleSetStatus } from './scaleset.ts';
@@ -128,6 +129,22 @@ export const RESOURCES: readonly ResourceDefinition[] = [
       { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
       { name: 'Price', type: 'number', jsonPath: '.status.pricePerHour' },
       { name: 'Reason', type: 'string', jsonPath: '.status.reason', priority: 1 },
+      ageColumn,
+    ],
+  },
+  {
+    kind: 'GalleryImage',
+    plural: 'galleryimages',
+    singular: 'galleryimage',
+    shortNames: ['gimg'],
+    scope: 'Namespaced',
+    description:
+      'An image definition of a compute gallery: published versions, each replicated to regions with replicas.',
+    spec: GalleryImageSpec,
+    status: GalleryImageStatus,
+    printerColumns: [
+      { name: 'Latest', type: 'string', jsonPath: '.status.latestVersion' },
+      { name: 'OS', type: 'string', jsonPath: '.spec.osType' },
       ageColumn,
     ],
   },

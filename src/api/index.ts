@@ -5,6 +5,7 @@ export * from './scaleset.ts';
 export * from './computefleet.ts';
 export * from './instance.ts';
 export * from './lifecycle.ts';
+export * from './galleryimage.ts';
 export * from './validate.ts';
 export * from './parse.ts';
 export * from './catalogue.ts';

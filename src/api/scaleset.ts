@@ -257,6 +257,58 @@ export const ScaleSetSpec = withRules(ScaleSetSpecObject, SCALESET_RULES);
 export type ScaleSetSpec = z.output<typeof ScaleSetSpec>;
 export type ScaleSetSpecInput = z.input<typeof ScaleSetSpec>;
 
+/** Annotation on an Instance (value "true"): Manual mode upgrades that instance to the latest model. */
+export const UPGRADE_ANNOTATION = 'compute.vmfleet.io/upgrade';
+/** Annotation on a ScaleSet: each new value upgrades every stale instance once (Manual mode). */
+export const UPGRADE_ALL_ANNOTATION = 'compute.vmfleet.io/upgrade-all';
+
+const InstanceNames = z.array(z.string().max(253)).max(50);
+
+export const UpgradeStatus = z.object({
+  mode: z.enum(['Automatic', 'Manual', 'Rolling']),
+  targetModelHash: z.string().max(64).describe('The model hash every instance should carry.'),
+  phase: z
+    .enum(['RollingForward', 'Completed', 'Paused', 'ManualUpgradePending'])
+    .describe('Paused: a rolling limit is breached (see the Progressing condition).'),
+  successful: z.int().min(0).describe('Instances on the latest model, Running and healthy.'),
+  failed: z.int().min(0).describe('Instances on the latest model that failed or are unhealthy.'),
+  inProgress: z.int().min(0).describe('Replacements not Running yet (or not created yet).'),
+  pending: z.int().min(0).describe('Stale instances still to upgrade (protected ones not counted).'),
+  currentBatch: z.int().min(0).describe('Rolling: the batch in progress or last completed (1-based).'),
+  totalBatches: z.int().min(0),
+  batchSize: z.int().min(0).describe('Rolling: ceil(maxBatchInstancePercent% of capacity).'),
+  lastBatchCompletedAt: z.iso.datetime().optional(),
+  manualPending: InstanceNames.optional().describe('Manual: stale instances waiting for an upgrade request.'),
+  protectedStale: InstanceNames.optional().describe(
+    'Stale instances protected from scale-set actions: never upgraded.',
+  ),
+  // What the next step needs to remember (the operator's bookkeeping, shown for transparency).
+  batchOpen: z.boolean().optional(),
+  batchReplaced: z.int().min(0).optional(),
+  surge: z.int().min(0).optional().describe('maxSurge: extra VMs held while a batch is replaced.'),
+  handledUpgradeAll: z
+    .string()
+    .max(253)
+    .optional()
+    .describe(`The last ${UPGRADE_ALL_ANNOTATION} value acted on.`),
+});
+export type UpgradeStatus = z.output<typeof UpgradeStatus>;
+
+export const ImageStatus = z.object({
+  source: z.string().max(32),
+  name: z.string().max(256),
+  version: z.string().max(64).describe('The concrete version ("latest" resolved).'),
+  replicas: z.int().min(0).optional().describe('Gallery: replicas of the version in this region.'),
+  maxProvisioning: z
+    .int()
+    .min(0)
+    .optional()
+    .describe('Gallery: VMs that may provision from the version at once (replicas × VMs per replica).'),
+  throttled: z.boolean().optional().describe('True while replica throughput holds back a scale-out.'),
+  message: z.string().max(1024).optional(),
+});
+export type ImageStatus = z.output<typeof ImageStatus>;
+
 export const ScaleSetStatus = z.object({
   ...GroupStatusFields,
   capacity: z
@@ -272,6 +324,8 @@ export const ScaleSetStatus = z.object({
   repairs: RepairsStatus.optional().describe('Automatic repairs: what was repaired, what is in progress.'),
   rebalance: RebalanceStatus.optional().describe('Automatic zone rebalancing progress.'),
   autoscale: AutoscaleStatus.optional().describe('The schedule profile in force and when it changes.'),
+  upgrade: UpgradeStatus.optional().describe('Progress of the instances towards the latest model.'),
+  image: ImageStatus.optional().describe('The image new VMs get, as resolved from spec.image.'),
 });
 export type ScaleSetStatus = z.output<typeof ScaleSetStatus>;
 

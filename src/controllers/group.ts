@@ -13,8 +13,10 @@ import {
   isAlreadyExists,
   isBeingDeleted,
   isNotFound,
+  computeConditions,
   type Clock,
   type Condition,
+  type ConditionUpdate,
   type DeepReadonly,
   type EventRecorder,
   type ReadonlyStore,
@@ -88,6 +90,44 @@ export interface GroupAdapter<S> {
   }): Record<string, unknown>;
   /** Called after a status write carried `status` (not called when nothing changed). */
   afterStatusWritten?(group: DeepReadonly<GroupObject>, status: Record<string, unknown>): void;
+  /**
+   * Lifecycle work before placement (ScaleSet: resolve the image, roll stale instances onto the model).
+   * A refusal is handled like an invalid spec: nothing is deleted.
+   */
+  lifecycle?(input: LifecycleInput<S>): Promise<LifecycleResult<S> | LifecycleRefusal>;
+}
+
+export interface LifecycleInput<S> {
+  group: DeepReadonly<GroupObject>;
+  spec: S;
+  region: DeepReadonly<Region>;
+  /** The live instances. */
+  instances: readonly DeepReadonly<Instance>[];
+  now: Date;
+  logger: Logger;
+  /** Tell the reconciler about deletes before they are sent (and which were certainly not done). */
+  expectDeletes(names: readonly string[]): void;
+  notDeleted(names: readonly string[]): void;
+}
+
+export interface LifecycleResult<S> {
+  refused?: false;
+  /** The spec placement uses (e.g. with the image version resolved, capacity plus a surge). */
+  spec: S;
+  /** The live instances after the hook's deletes. */
+  instances: readonly DeepReadonly<Instance>[];
+  status: Record<string, unknown>;
+  /** Replace the common conditions of the same type, or add new types. */
+  conditions: readonly ConditionUpdate[];
+  requeueAfterMs?: number | undefined;
+  /** Adjusts the plan before it is applied (e.g. image replica throughput). */
+  limitPlan?(plan: Plan): Plan;
+}
+
+export interface LifecycleRefusal {
+  refused: true;
+  errors: FieldError[];
+  reason: string;
 }
 
 export interface GroupControllerDeps {
@@ -219,19 +259,35 @@ export class GroupReconciler<S> {
     const semantic = this.adapter.validate(spec, region);
     if (semantic.length > 0) return this.refuse(group, semantic, context_, context.logger);
 
-    const owned = liveInstances(this.deps.instances.byIndex(OWNER_INDEX, ownerValue));
+    const live = liveInstances(this.deps.instances.byIndex(OWNER_INDEX, ownerValue));
     const paused = this.adapter.paused(spec);
-    // Autoscale may set a new capacity and a zone move surges by one VM before the engine plans.
+    // Autoscale may set a new capacity and a zone move surges by one VM; upgrades then work from that
+    // capacity (batch sizes, their own surge) and may trim the plan to the batch in flight.
     const before = await this.lifecycle?.before({ key: request.key, group, spec, now, paused });
-    const effectiveSpec = before?.spec ?? spec;
-    const plan = await this.plan(effectiveSpec, group, region, owned, now, before?.surge ?? 0);
+    const scaledSpec = before?.spec ?? spec;
+    const upgrade = await this.adapterLifecycle(
+      group,
+      scaledSpec,
+      region,
+      live,
+      now,
+      context.logger,
+      ownerValue,
+    );
+    if (upgrade?.refused === true) {
+      return this.refuse(group, upgrade.errors, context_, context.logger, upgrade.reason);
+    }
+    const owned = upgrade?.instances ?? live;
+    const planSpec = upgrade?.spec ?? scaledSpec;
+    const planned = await this.plan(planSpec, group, region, owned, now, before?.surge ?? 0);
+    const plan = upgrade?.limitPlan?.(planned) ?? planned;
     const nextInstanceId = paused
       ? this.nextInstanceId(group, ownerValue)
-      : await this.apply(group, effectiveSpec, plan, owned, context.logger);
+      : await this.apply(group, planSpec, plan, owned, context.logger);
     const after = await this.lifecycle?.after({
       key: request.key,
       group,
-      spec: effectiveSpec,
+      spec: scaledSpec,
       owned,
       plan,
       region,
@@ -240,26 +296,47 @@ export class GroupReconciler<S> {
       actions: this.lifecycleActions(group),
     });
 
-    await this.writeStatus(
-      group,
-      effectiveSpec,
-      region,
-      owned,
-      plan,
-      paused,
-      nextInstanceId,
-      context_,
-      after?.status,
-    );
+    await this.writeStatus(group, scaledSpec, region, owned, plan, paused, nextInstanceId, context_, {
+      upgrade,
+      lifecycleStatus: after?.status,
+    });
     const waiting = owned.some((i) => phaseOf(i) !== 'Running' && phaseOf(i) !== 'Deallocated');
     // Unavailable pools expire; look again then, so capacity that came back is used.
     const nextExpiry = Math.min(...plan.unavailable.map((u) => u.until));
     const untilExpiry = Number.isFinite(nextExpiry) ? Math.max(1_000, nextExpiry - now.getTime()) : undefined;
-    const lifecycleRecheck = after?.requeueAfterMs;
-    if (waiting) return lifecycleRecheck === undefined ? {} : { requeueAfterMs: lifecycleRecheck };
-    const recheck = Math.min(untilExpiry ?? Infinity, lifecycleRecheck ?? Infinity);
+    // Instance events wake a group that waits on its VMs; the lifecycle's timers (pauses, grace periods,
+    // schedule changes) do not come with an event, so they stand either way.
+    const timers = Math.min(upgrade?.requeueAfterMs ?? Infinity, after?.requeueAfterMs ?? Infinity);
+    const recheck = waiting ? timers : Math.min(untilExpiry ?? Infinity, timers);
     return Number.isFinite(recheck) ? { requeueAfterMs: recheck } : {};
   };
+
+  /** The adapter's lifecycle hook (upgrades), with the deletes it makes known to the expectations. */
+  private async adapterLifecycle(
+    group: DeepReadonly<GroupObject>,
+    spec: S,
+    region: DeepReadonly<Region>,
+    instances: readonly DeepReadonly<Instance>[],
+    now: Date,
+    logger: Logger,
+    ownerValue: string,
+  ): Promise<LifecycleResult<S> | LifecycleRefusal | undefined> {
+    if (this.adapter.lifecycle === undefined) return undefined;
+    return this.adapter.lifecycle({
+      group,
+      spec,
+      region,
+      instances,
+      now,
+      logger,
+      expectDeletes: (names) => {
+        this.expectations.expect(ownerValue, { deletes: [...names] });
+      },
+      notDeleted: (names) => {
+        this.expectations.lower(ownerValue, { deletes: [...names] });
+      },
+    });
+  }
 
   private cacheState(namespace: string, name: string): 'present' | 'deleting' | 'absent' {
     const instance = this.deps.instances.get(`${namespace}/${name}`);
@@ -430,7 +507,7 @@ export class GroupReconciler<S> {
     paused: boolean,
     nextInstanceId: number,
     context: { generation: number; now: Date },
-    lifecycleStatus?: Record<string, unknown>,
+    extra: { upgrade?: LifecycleResult<S>; lifecycleStatus?: Record<string, unknown> | undefined } = {},
   ): Promise<void> {
     const counts = placementCounts(
       owned,
@@ -458,10 +535,12 @@ export class GroupReconciler<S> {
       plan: planSummary(plan),
       unavailableOfferings: unavailable,
       ...this.adapter.status({ spec, group, instances: owned, plan, counts, region }),
-      ...lifecycleStatus,
-      conditions: groupConditions(
+      ...extra.upgrade?.status,
+      ...extra.lifecycleStatus,
+      conditions: withLifecycleConditions(
+        groupConditions(asConditions(group.status?.conditions), { plan, paused, notReady, failed }, context),
         asConditions(group.status?.conditions),
-        { plan, paused, notReady, failed },
+        extra.upgrade?.conditions ?? [],
         context,
       ),
     };
@@ -538,4 +617,18 @@ export class GroupReconciler<S> {
   private metricGroup(group: DeepReadonly<GroupObject>) {
     return { namespace: group.metadata.namespace ?? '', kind: this.adapter.kind, name: group.metadata.name };
   }
+}
+
+/** The common conditions with the lifecycle hook's updates in place of the same types, new types after. */
+function withLifecycleConditions(
+  common: readonly Condition[],
+  previous: readonly Condition[] | undefined,
+  updates: readonly ConditionUpdate[],
+  context: { generation: number; now: Date },
+): Condition[] {
+  if (updates.length === 0) return [...common];
+  const computed = computeConditions(previous, updates, context);
+  const byType = new Map(computed.map((c) => [c.type, c]));
+  const replaced = common.map((c) => byType.get(c.type) ?? c);
+  return [...replaced, ...computed.filter((c) => !common.some((k) => k.type === c.type))];
 }

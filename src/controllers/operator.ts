@@ -3,7 +3,15 @@
 // fans out to every group in it), the simulated cloud, the unavailable-offerings cache and the metrics.
 // `vmfleet run` and the integration tests both start the operator through here.
 import type { Logger } from 'pino';
-import type { ComputeFleet, Instance, Region, ScaleSet } from '../api/index.ts';
+import {
+  UPGRADE_ALL_ANNOTATION,
+  UPGRADE_ANNOTATION,
+  type ComputeFleet,
+  type GalleryImage,
+  type Instance,
+  type Region,
+  type ScaleSet,
+} from '../api/index.ts';
 import {
   LedgerCounts,
   SimulatedCloud,
@@ -25,15 +33,17 @@ import {
 } from '../runtime/index.ts';
 import { computeFleetAdapter } from './computefleet.ts';
 import { EvictionLedger } from './eviction-ledger.ts';
+import { GALLERY_INDEX, GalleryImageReconciler, galleryImageOf } from './gallery.ts';
 import { GroupReconciler, type GroupAdapter, type GroupObject } from './group.ts';
 import { InstanceReconciler } from './instance.ts';
 import { OWNER_INDEX, REGION_INDEX, ownerOf, regionOf } from './instances.ts';
 import { RegionReconciler } from './region.ts';
-import { COMPUTEFLEETS, INSTANCES, REGIONS, SCALESETS } from './resources.ts';
+import { COMPUTEFLEETS, GALLERYIMAGES, INSTANCES, REGIONS, SCALESETS } from './resources.ts';
 import { scaleSetAdapter } from './scaleset.ts';
 import { ScaleSetLifecycle, type GroupLifecycle } from './scaleset-lifecycle.ts';
+import { withUpgrades } from './upgrades.ts';
 
-export const CONTROLLER_NAMES = ['scaleset', 'computefleet', 'instance', 'region'] as const;
+export const CONTROLLER_NAMES = ['scaleset', 'computefleet', 'instance', 'region', 'galleryimage'] as const;
 
 export interface OperatorOptions {
   client: KubeClient;
@@ -70,8 +80,23 @@ const INSTANCE_WORKERS = 16;
 
 /** Drops what no controller reads, which matters with 10,000 Instances cached. */
 function slimInstance(instance: Instance): Instance {
-  const { annotations: _annotations, ...metadata } = instance.metadata;
-  return { ...instance, metadata };
+  const { annotations, ...metadata } = instance.metadata;
+  // The one annotation a controller reads: a Manual-mode upgrade request.
+  const upgrade = annotations?.[UPGRADE_ANNOTATION];
+  return {
+    ...instance,
+    metadata:
+      upgrade === undefined ? metadata : { ...metadata, annotations: { [UPGRADE_ANNOTATION]: upgrade } },
+  };
+}
+
+/** A ScaleSet update worth a reconcile: a spec change, deletion, or a new upgrade-all request. */
+function scaleSetChanged(previous: DeepReadonly<GroupObject>, current: DeepReadonly<GroupObject>): boolean {
+  return (
+    generationChanged(previous, current) ||
+    previous.metadata.annotations?.[UPGRADE_ALL_ANNOTATION] !==
+      current.metadata.annotations?.[UPGRADE_ALL_ANNOTATION]
+  );
 }
 
 function regionOfGroup(group: DeepReadonly<GroupObject>): string[] {
@@ -100,10 +125,12 @@ export function createOperator(options: OperatorOptions): Operator {
   const scaleSets = manager.reflector<ScaleSet>(SCALESETS);
   const computeFleets = manager.reflector<ComputeFleet>(COMPUTEFLEETS);
   const instances = manager.reflector<Instance>(INSTANCES, { transform: slimInstance });
+  const galleryImages = manager.reflector<GalleryImage>(GALLERYIMAGES);
   instances.addIndex(OWNER_INDEX, ownerOf);
   instances.addIndex(REGION_INDEX, regionOf);
   const groupReflectors = [scaleSets, computeFleets] as unknown as Reflector<GroupObject>[];
   for (const reflector of groupReflectors) reflector.addIndex(GROUP_INDEX_BY_REGION, regionOfGroup);
+  (groupReflectors[0] as Reflector<GroupObject>).addIndex(GALLERY_INDEX, galleryImageOf);
 
   // The ledger's usage per pool, kept in step with the Instance cache, so allocations and plans read
   // counts instead of recounting every VM of the region.
@@ -164,8 +191,12 @@ export function createOperator(options: OperatorOptions): Operator {
     name: string,
     adapter: GroupAdapter<S>,
     reflector: Reflector<GroupObject>,
+    primaryChanged: (
+      previous: DeepReadonly<GroupObject>,
+      current: DeepReadonly<GroupObject>,
+    ) => boolean = generationChanged,
     lifecycle?: GroupLifecycle<S>,
-  ): void => {
+  ): Controller => {
     const reconciler = new GroupReconciler(
       adapter,
       reflector.store,
@@ -173,7 +204,7 @@ export function createOperator(options: OperatorOptions): Operator {
       lifecycle,
     );
     const controller = new Controller({ ...controllerOptions(name), reconcile: reconciler.reconcile })
-      .watchPrimary(reflector, { predicate: generationChanged })
+      .watchPrimary(reflector, { predicate: primaryChanged })
       .watch(instances, (instance) =>
         ownerOf(instance)
           .filter((owner) => owner.startsWith(`${adapter.kind}/`))
@@ -190,14 +221,28 @@ export function createOperator(options: OperatorOptions): Operator {
         { predicate: generationChanged },
       );
     manager.addController(controller);
+    return controller;
   };
 
+  const scaleSetReflector = groupReflectors[0] as Reflector<GroupObject>;
   addGroupController(
     'scaleset',
-    scaleSetAdapter,
-    groupReflectors[0] as Reflector<GroupObject>,
+    withUpgrades(scaleSetAdapter, {
+      client: manager.client,
+      events: manager.events,
+      metrics: metrics.lifecycle,
+      galleryImages: galleryImages.store,
+    }),
+    scaleSetReflector,
+    scaleSetChanged,
     new ScaleSetLifecycle({ ...common, client: manager.client }),
-  );
+  )
+    // A published, excluded or re-replicated version changes what the ScaleSets using the image resolve.
+    .watch(galleryImages, (image: DeepReadonly<GalleryImage>) =>
+      scaleSetReflector.store
+        .byIndex(GALLERY_INDEX, `${image.metadata.namespace ?? ''}/${image.metadata.name}`)
+        .map((group) => keyOf({ namespace: group.metadata.namespace, name: group.metadata.name })),
+    );
   addGroupController(
     'computefleet',
     computeFleetAdapter(evictionLedger),
@@ -243,6 +288,19 @@ export function createOperator(options: OperatorOptions): Operator {
     new Controller({ ...controllerOptions('region'), workers: 1, reconcile: regionReconciler.reconcile })
       .watchPrimary(regions, { predicate: generationChanged })
       .watch(instances, (instance) => regionOf(instance)),
+  );
+
+  const galleryReconciler = new GalleryImageReconciler({
+    galleryImages: galleryImages.store,
+    statusWriter: manager.statusWriter,
+    clock,
+  });
+  manager.addController(
+    new Controller({
+      ...controllerOptions('galleryimage'),
+      workers: 1,
+      reconcile: galleryReconciler.reconcile,
+    }).watchPrimary(galleryImages, { predicate: generationChanged }),
   );
 
   const metricsServer =

@@ -14,6 +14,7 @@ export const REGIONS = ours('Region', 'regions', false);
 export const SCALESETS = ours('ScaleSet', 'scalesets', true);
 export const COMPUTEFLEETS = ours('ComputeFleet', 'computefleets', true);
 export const INSTANCES = ours('Instance', 'instances', true);
+export const GALLERYIMAGES = ours('GalleryImage', 'galleryimages', true);
 
 export const CUSTOM_RESOURCE_DEFINITIONS: ResourceType = {
   group: 'apiextensions.k8s.io',

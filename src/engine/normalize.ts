@@ -7,7 +7,7 @@ import { fleetLimits, scaleSetLimits } from './limits.ts';
 import type { ComputeFleetGroupSpec, ScaleSetGroupSpec, SizeSelection, ZonePolicy } from './types.ts';
 
 /**
- * Hash of what an instance is made from besides its size (image, priority and eviction settings): a VM
+ * Hash of what an instance is made from (a single-size set's size, image, priority and eviction settings): a VM
  * whose hash differs from its group's is stale and is replaced by the upgrade logic, never moved by
  * placement. Short, label-safe and stable for equal inputs.
  */
@@ -17,6 +17,8 @@ export function modelHash(model: unknown): string {
 
 export function scaleSetModel(spec: ScaleSetSpec): unknown {
   return {
+    // A single-size set's size is part of its model, so resizing it (vertical scaling) marks every VM stale.
+    vmSize: spec.vmSize ?? null,
     image: spec.image,
     evictionPolicy: spec.priority === 'Spot' ? (spec.spot?.evictionPolicy ?? 'Deallocate') : null,
     maxPricePerHour: spec.priority === 'Spot' ? (spec.spot?.maxPricePerHour ?? -1) : null,

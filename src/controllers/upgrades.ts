@@ -1,0 +1,357 @@
+// The ScaleSet's lifecycle hook (see GroupAdapter.lifecycle): resolve the image (gallery versions), then roll
+// stale instances onto the current model as the upgrade policy says. The decisions are the engine's
+// (engine/upgrade.ts); this file reads the world for it, deletes what it chose one after the other (each
+// delete keeps the zones within 1), and turns the step into status, conditions and Events. The placement
+// pass that runs next re-creates the deleted VMs with the new model, by its own zone and fault-domain rules.
+import {
+  INSTANCE_LABELS,
+  UPGRADE_ALL_ANNOTATION,
+  UPGRADE_ANNOTATION,
+  UpgradeStatus,
+  type GalleryImage,
+  type ImageStatus,
+  type Instance,
+  type ScaleSetSpec,
+} from '../api/index.ts';
+import { parseDuration } from '../cloud/index.ts';
+import type { Plan } from '../engine/index.ts';
+import { normalizeScaleSet } from '../engine/normalize.ts';
+import {
+  upgradeStep,
+  type UpgradeInstance,
+  type UpgradeMemory,
+  type UpgradeMode,
+  type UpgradeStep,
+} from '../engine/upgrade.ts';
+import type { LifecycleMetrics } from '../metrics/index.ts';
+import {
+  formatTime,
+  isNotFound,
+  type ConditionUpdate,
+  type DeepReadonly,
+  type EventRecorder,
+  type ReadonlyStore,
+  type ResourceClient,
+} from '../runtime/index.ts';
+import { resolveImage, throttlePlan } from './gallery.ts';
+import type {
+  GroupAdapter,
+  GroupObject,
+  LifecycleInput,
+  LifecycleRefusal,
+  LifecycleResult,
+} from './group.ts';
+import { phaseOf } from './instances.ts';
+import { INSTANCES } from './resources.ts';
+
+export interface UpgradeDeps {
+  client: Pick<ResourceClient, 'delete'>;
+  events: EventRecorder;
+  metrics: LifecycleMetrics;
+  galleryImages: ReadonlyStore<GalleryImage>;
+}
+
+/**
+ * What the last step decided, per ScaleSet (namespace/name/uid). The next reconcile may run before the cache
+ * shows the status that carried it, and acting on the older memory would open a batch twice. It is used only
+ * while the cache still shows the object it was computed from: once the object moved on (our status write,
+ * or another leader's), status is the record. One small entry per ScaleSet reconciled.
+ */
+type Memories = Map<
+  string,
+  { memory: UpgradeMemory; phase: UpgradeStatus['phase']; resourceVersion: string | undefined }
+>;
+
+/** The ScaleSet adapter with image resolution and upgrades before placement. */
+export function withUpgrades(
+  adapter: GroupAdapter<ScaleSetSpec>,
+  deps: UpgradeDeps,
+): GroupAdapter<ScaleSetSpec> {
+  const memories: Memories = new Map();
+  return { ...adapter, lifecycle: (input) => scaleSetLifecycle(deps, memories, input) };
+}
+
+/**
+ * automaticOSUpgrade makes a set that would wait for requests (Manual) roll new image versions out with its
+ * rolling policy, as Azure's automatic OS image upgrade does.
+ */
+export function effectiveMode(spec: ScaleSetSpec): UpgradeMode {
+  const mode = spec.upgradePolicy.mode;
+  return spec.upgradePolicy.automaticOSUpgrade && mode === 'Manual' ? 'Rolling' : mode;
+}
+
+function memoryOf(group: DeepReadonly<GroupObject>): UpgradeMemory | undefined {
+  const parsed = UpgradeStatus.safeParse(group.status?.upgrade);
+  if (!parsed.success) return undefined;
+  const u = parsed.data;
+  return {
+    targetModelHash: u.targetModelHash,
+    currentBatch: u.currentBatch,
+    batchOpen: u.batchOpen ?? false,
+    batchReplaced: u.batchReplaced ?? 0,
+    surge: u.surge ?? 0,
+    lastBatchCompletedAt:
+      u.lastBatchCompletedAt === undefined ? undefined : Date.parse(u.lastBatchCompletedAt),
+    handledUpgradeAll: u.handledUpgradeAll,
+  };
+}
+
+/** The engine's view of one instance: up to date when its model hash, size and priority fit the spec. */
+export function upgradeView(
+  instance: DeepReadonly<Instance>,
+  target: { modelHash: string; sizes: ReadonlySet<string>; priority: 'Regular' | 'Spot' | undefined },
+): UpgradeInstance {
+  const upToDate =
+    instance.metadata.labels?.[INSTANCE_LABELS.modelHash] === target.modelHash &&
+    target.sizes.has(instance.spec.vmSize) &&
+    (target.priority === undefined || instance.spec.priority === target.priority);
+  return {
+    id: instance.spec.instanceId,
+    name: instance.metadata.name,
+    zone: instance.spec.zone,
+    faultDomain: instance.spec.faultDomain,
+    phase: phaseOf(instance),
+    healthy: instance.status?.health !== 'Unhealthy',
+    upToDate,
+    protected: instance.spec.protection.fromScaleSetActions,
+    upgradeRequested: instance.metadata.annotations?.[UPGRADE_ANNOTATION] === 'true',
+  };
+}
+
+async function scaleSetLifecycle(
+  deps: UpgradeDeps,
+  memories: Memories,
+  input: LifecycleInput<ScaleSetSpec>,
+): Promise<LifecycleResult<ScaleSetSpec> | LifecycleRefusal> {
+  const { group, instances } = input;
+  const resolved = resolveImage(input.spec, group.metadata.namespace ?? '', deps.galleryImages);
+  if (!resolved.ok) {
+    return {
+      refused: true,
+      reason: resolved.reason,
+      errors: [{ field: 'spec.image', message: resolved.message }],
+    };
+  }
+  const spec = resolved.spec;
+  const groupSpec = normalizeScaleSet(spec);
+  const sizes = new Set(groupSpec.sizes.kind === 'List' ? groupSpec.sizes.sizes.map((s) => s.name) : []);
+  const target = {
+    modelHash: groupSpec.modelHash,
+    sizes,
+    priority: spec.priorityMix === undefined ? spec.priority : undefined,
+  };
+  const rolling = spec.upgradePolicy.rollingUpgradePolicy;
+  const mode = effectiveMode(spec);
+  const memoryKey = `${group.metadata.namespace ?? ''}/${group.metadata.name}/${group.metadata.uid ?? ''}`;
+  const cached = memories.get(memoryKey);
+  const remembered = cached?.resourceVersion === group.metadata.resourceVersion ? cached : undefined;
+  const previous = remembered?.memory ?? memoryOf(group);
+  const previousPhase = remembered?.phase ?? UpgradeStatus.safeParse(group.status?.upgrade).data?.phase;
+  const step = upgradeStep({
+    mode,
+    rolling: {
+      ...rolling,
+      pauseTimeBetweenBatchesMs: parseDuration(rolling.pauseTimeBetweenBatches),
+    },
+    capacity: spec.capacity,
+    targetModelHash: groupSpec.modelHash,
+    // By instanceId, so the lists in status (and the engine's ties) come out in a stable order.
+    instances: [...instances]
+      .sort((a, b) => a.spec.instanceId - b.spec.instanceId)
+      .map((i) => upgradeView(i, target)),
+    memory: previous,
+    upgradeAll: group.metadata.annotations?.[UPGRADE_ALL_ANNOTATION],
+    now: input.now.getTime(),
+  });
+  // What-if mode acts on nothing: publish the step, keep the memory.
+  const acted = spec.paused
+    ? { ...step, replace: [], surge: previous?.surge ?? 0, memory: previous ?? step.memory }
+    : step;
+  const gone = await deleteReplaced(deps, input, acted);
+  memories.set(memoryKey, {
+    memory: acted.memory,
+    phase: acted.progress.phase,
+    resourceVersion: group.metadata.resourceVersion,
+  });
+  if (!spec.paused) recordEvents(deps, group, acted, previousPhase, mode);
+
+  let imageStatus: ImageStatus = resolved.status;
+  const maxProvisioning = resolved.maxProvisioning;
+  const status: Record<string, unknown> = { upgrade: upgradeStatus(mode, groupSpec.modelHash, acted) };
+  status.image = imageStatus;
+  const remaining = instances.filter((i) => !gone.has(i.metadata.name));
+  return {
+    spec: { ...spec, capacity: spec.capacity + acted.surge },
+    instances: remaining,
+    status,
+    conditions: upgradeConditions(acted, mode),
+    requeueAfterMs: acted.waitMs,
+    limitPlan:
+      maxProvisioning === undefined
+        ? undefined
+        : (plan: Plan) => {
+            const provisioning = remaining.filter((i) =>
+              ['Pending', 'Provisioning'].includes(phaseOf(i)),
+            ).length;
+            const byZone = new Map<string, number>();
+            for (const i of remaining) byZone.set(i.spec.zone, (byZone.get(i.spec.zone) ?? 0) + 1);
+            const throttled = throttlePlan(plan, imageStatus, maxProvisioning, provisioning, byZone);
+            // The status object is written after the plan is applied, so the throttle shows in this write.
+            imageStatus = throttled.status;
+            status.image = imageStatus;
+            if (throttled.held > 0) {
+              deps.events.record(subjectOf(group), {
+                type: 'Normal',
+                reason: 'ImageThrottled',
+                action: 'Create',
+                note: throttled.status.message ?? '',
+              });
+            }
+            return throttled.plan;
+          },
+  };
+}
+
+/** Deletes the chosen instances one after the other, in the engine's order; returns the names gone. */
+async function deleteReplaced(
+  deps: UpgradeDeps,
+  input: LifecycleInput<ScaleSetSpec>,
+  step: UpgradeStep,
+): Promise<Set<string>> {
+  const gone = new Set<string>();
+  if (step.replace.length === 0) return gone;
+  const byName = new Map(input.instances.map((i) => [i.metadata.name, i]));
+  const namespace = input.group.metadata.namespace ?? '';
+  const names = step.replace.map((r) => r.name);
+  input.expectDeletes(names);
+  for (const [n, name] of names.entries()) {
+    const instance = byName.get(name);
+    try {
+      await deps.client.delete(
+        INSTANCES,
+        { namespace, name },
+        instance?.metadata.uid === undefined ? {} : { preconditions: { uid: instance.metadata.uid } },
+      );
+    } catch (error) {
+      if (!isNotFound(error)) {
+        input.notDeleted(names.slice(n + 1));
+        throw error;
+      }
+    }
+    gone.add(name);
+    if (instance !== undefined) {
+      deps.metrics.instanceTerminated(
+        { namespace, kind: 'ScaleSet', name: input.group.metadata.name },
+        instance.spec.priority,
+        'upgrade',
+      );
+    }
+  }
+  input.logger.info({ upgraded: names.length }, 'stale instances replaced');
+  return gone;
+}
+
+function upgradeStatus(mode: UpgradeMode, targetModelHash: string, step: UpgradeStep): UpgradeStatus {
+  const memory = step.memory;
+  return {
+    mode,
+    targetModelHash,
+    phase: step.progress.phase,
+    successful: step.progress.successful,
+    failed: step.progress.failed,
+    inProgress: step.progress.inProgress,
+    pending: step.progress.pending,
+    currentBatch: step.progress.currentBatch,
+    totalBatches: step.progress.totalBatches,
+    batchSize: step.progress.batchSize,
+    ...(memory.lastBatchCompletedAt === undefined
+      ? {}
+      : { lastBatchCompletedAt: formatTime(new Date(memory.lastBatchCompletedAt)) }),
+    manualPending: [...step.progress.manualPending],
+    protectedStale: [...step.progress.protectedStale],
+    batchOpen: memory.batchOpen,
+    batchReplaced: memory.batchReplaced,
+    surge: step.surge,
+    ...(memory.handledUpgradeAll === undefined ? {} : { handledUpgradeAll: memory.handledUpgradeAll }),
+  };
+}
+
+export const LIMIT_BREACHED = 'RollingUpgradeLimitBreached';
+
+function upgradeConditions(step: UpgradeStep, mode: UpgradeMode): ConditionUpdate[] {
+  if (step.breach !== undefined) {
+    const message = `rolling upgrade stopped: ${step.breach.message}; it resumes when instances are healthy again`;
+    return [
+      { type: 'Progressing', status: 'False', reason: LIMIT_BREACHED, message },
+      { type: 'Degraded', status: 'True', reason: LIMIT_BREACHED, message },
+    ];
+  }
+  const p = step.progress;
+  if (p.phase !== 'RollingForward') return [];
+  const batch = mode === 'Rolling' ? `batch ${p.currentBatch} of ${p.totalBatches}: ` : '';
+  return [
+    {
+      type: 'Progressing',
+      status: 'True',
+      reason: 'Upgrading',
+      message: `${mode} upgrade ${batch}${p.successful} upgraded, ${p.inProgress} in progress, ${p.pending} pending`,
+    },
+  ];
+}
+
+function subjectOf(group: DeepReadonly<GroupObject>) {
+  return {
+    apiVersion: group.apiVersion ?? '',
+    kind: group.kind ?? 'ScaleSet',
+    metadata: {
+      name: group.metadata.name,
+      ...(group.metadata.namespace === undefined ? {} : { namespace: group.metadata.namespace }),
+      ...(group.metadata.uid === undefined ? {} : { uid: group.metadata.uid }),
+    },
+  };
+}
+
+function recordEvents(
+  deps: UpgradeDeps,
+  group: DeepReadonly<GroupObject>,
+  step: UpgradeStep,
+  previousPhase: UpgradeStatus['phase'] | undefined,
+  mode: UpgradeMode,
+): void {
+  const subject = subjectOf(group);
+  const p = step.progress;
+  if (step.replace.length > 0) {
+    const names = step.replace.map((r) => r.name);
+    const batch = mode === 'Rolling' ? ` (batch ${p.currentBatch} of ${p.totalBatches})` : '';
+    deps.events.record(subject, {
+      type: 'Normal',
+      reason: 'UpgradingInstances',
+      action: 'Upgrade',
+      note: `replacing ${names.length} stale instance(s) with the latest model${batch}: ${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''}`,
+    });
+  }
+  if (step.batchCompleted !== undefined) {
+    deps.events.record(subject, {
+      type: 'Normal',
+      reason: 'UpgradeBatchCompleted',
+      action: 'Upgrade',
+      note: `batch ${step.batchCompleted} of ${p.totalBatches} completed`,
+    });
+  }
+  if (step.breach !== undefined && previousPhase !== 'Paused') {
+    deps.events.record(subject, {
+      type: 'Warning',
+      reason: LIMIT_BREACHED,
+      action: 'Upgrade',
+      note: step.breach.message,
+    });
+  }
+  if (p.phase === 'Completed' && previousPhase !== undefined && previousPhase !== 'Completed') {
+    deps.events.record(subject, {
+      type: 'Normal',
+      reason: 'UpgradeCompleted',
+      action: 'Upgrade',
+      note: `every unprotected instance runs model ${step.memory.targetModelHash}`,
+    });
+  }
+}
