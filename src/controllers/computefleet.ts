@@ -39,7 +39,7 @@ export function computeFleetAdapter(ledger: EvictionLedger): GroupAdapter<Comput
     zones: (spec) => spec.zones,
     platformFaultDomainCount: (spec) => spec.platformFaultDomainCount,
     groupSpec: (spec, group) =>
-      normalizeComputeFleet(spec, ledger.total(ownerKey(group), cachedLostToEviction(group)).total),
+      normalizeComputeFleet(spec, ledger.total(ownerKey(group), cachedLostToEviction(group))),
     model(spec, priority, groupSpec) {
       return {
         image: spec.image,
@@ -67,17 +67,15 @@ export function computeFleetAdapter(ledger: EvictionLedger): GroupAdapter<Comput
           vCPUs: vCpusOf(mine),
         };
       };
-      const lost = ledger.total(ownerKey(group), cachedLostToEviction(group));
+      const lostToEviction = ledger.total(ownerKey(group), cachedLostToEviction(group));
       return {
         ...(spec.regular === undefined ? {} : { regular: perPriority('Regular') }),
-        ...(spec.spot === undefined ? {} : { spot: { ...perPriority('Spot'), lostToEviction: lost.total } }),
+        ...(spec.spot === undefined ? {} : { spot: { ...perPriority('Spot'), lostToEviction } }),
       };
     },
     afterStatusWritten(group, status) {
       const spot = status.spot as { lostToEviction?: number } | undefined;
-      const lost = ledger.total(ownerKey(group), cachedLostToEviction(group));
-      if (spot?.lostToEviction !== undefined)
-        ledger.written(ownerKey(group), spot.lostToEviction, lost.pending);
+      if (spot?.lostToEviction !== undefined) ledger.written(ownerKey(group), spot.lostToEviction);
     },
   };
 }

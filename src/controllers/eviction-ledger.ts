@@ -7,6 +7,8 @@
 
 interface Entry {
   pending: number;
+  /** The part of `pending` the last computed status carried (one reconcile per key at a time). */
+  carried: number;
   written: number | undefined;
 }
 
@@ -14,27 +16,35 @@ export class EvictionLedger {
   private readonly entries = new Map<string, Entry>();
 
   record(ownerKey: string, units: number): void {
-    const entry = this.entries.get(ownerKey) ?? { pending: 0, written: undefined };
+    const entry = this.entries.get(ownerKey) ?? { pending: 0, carried: 0, written: undefined };
     entry.pending += units;
     this.entries.set(ownerKey, entry);
   }
 
-  /** The total to use now, given what the cached status says, and the not-yet-written part of it. */
-  total(ownerKey: string, cached: number): { total: number; pending: number } {
+  /**
+   * The total for the status being computed now, given what the cached status says. Remembers how many
+   * recorded evictions it carries, for `written`.
+   */
+  total(ownerKey: string, cached: number): number {
     const entry = this.entries.get(ownerKey);
-    if (entry === undefined) return { total: cached, pending: 0 };
+    if (entry === undefined) return cached;
     if (entry.written !== undefined && cached >= entry.written) entry.written = undefined;
     const base = entry.written === undefined ? cached : Math.max(cached, entry.written);
-    if (entry.pending === 0 && entry.written === undefined) this.entries.delete(ownerKey);
-    return { total: base + entry.pending, pending: entry.pending };
+    if (entry.pending === 0 && entry.written === undefined) {
+      this.entries.delete(ownerKey);
+      return base;
+    }
+    entry.carried = entry.pending;
+    return base + entry.pending;
   }
 
-  /** After a status write that carried `total`, which included `pending` recorded evictions. */
-  written(ownerKey: string, total: number, pending: number): void {
+  /** After a status write that carried `total` (as computed by the last `total` call for this key). */
+  written(ownerKey: string, total: number): void {
     const entry = this.entries.get(ownerKey);
     if (entry === undefined) return;
-    // Evictions recorded while the write was in flight stay pending.
-    entry.pending -= pending;
+    // Evictions recorded while the write was in flight were not in it: they stay pending.
+    entry.pending -= entry.carried;
+    entry.carried = 0;
     entry.written = total;
   }
 }
