@@ -14,6 +14,7 @@ import {
   conditionOf,
   countBy,
   createGroup,
+  editRegion,
   eventsAbout,
   getGroup,
   instancesOf,
@@ -52,12 +53,16 @@ const hashOf = (i: Instance) => i.metadata.labels?.[INSTANCE_LABELS.modelHash] ?
 const live = (instances: readonly Instance[]) =>
   instances.filter((i) => i.metadata.deletionTimestamp === undefined);
 
+/**
+ * Makes a VM Unhealthy, or Healthy again, the way the simulated cloud does: with a health fault in the
+ * Region (removed again to recover).
+ */
 async function setHealth(world: World, name: string, health: 'Healthy' | 'Unhealthy'): Promise<void> {
-  await world.admin.patchStatus(
-    INSTANCES,
-    { namespace: world.namespace, name },
-    { type: 'merge', body: { status: { health } } },
-  );
+  await editRegion(world, (spec) => {
+    const others = spec.simulation.healthFaults.filter((f) => f.instance !== name);
+    spec.simulation.healthFaults =
+      health === 'Unhealthy' ? [...others, { instance: name, reason: 'ApplicationUnhealthy' }] : others;
+  });
 }
 
 async function annotate(
