@@ -9,6 +9,7 @@ import { toEngineRegion, toEngineUnavailable } from '../cloud/index.ts';
 import { plan as planPlacement, type GroupSpec, type Plan } from '../engine/index.ts';
 import type { LifecycleMetrics } from '../metrics/index.ts';
 import {
+  eventSubjectOf,
   KubeApiError,
   isAlreadyExists,
   isBeingDeleted,
@@ -381,7 +382,7 @@ export class GroupReconciler<S> {
     const namespace = group.metadata.namespace ?? '';
     const ownerValue = ownerIndexValue(this.adapter.kind, namespace, group.metadata.name);
     const byId = new Map(owned.map((i) => [i.spec.instanceId, i]));
-    const subject = this.eventSubject(group);
+    const subject = eventSubjectOf(group, this.adapter.kind);
 
     const deletes = plan.deletes.flatMap((d) => {
       const instance = byId.get(d.id);
@@ -395,15 +396,7 @@ export class GroupReconciler<S> {
       await writePooled(
         deletes,
         async ({ decision, instance }) => {
-          try {
-            await this.deps.client.delete(
-              INSTANCES,
-              { namespace, name: instance.metadata.name },
-              { preconditions: { uid: instance.metadata.uid } },
-            );
-          } catch (error) {
-            if (!isNotFound(error)) throw error;
-          }
+          await this.deleteInstance(instance);
           this.deps.metrics.instanceTerminated(
             this.metricGroup(group),
             instance.spec.priority,
@@ -561,7 +554,7 @@ export class GroupReconciler<S> {
       ...structuredClone(previous),
       conditions: invalidSpecConditions(asConditions(group.status?.conditions), errors, context, reason),
     });
-    this.deps.events.record(this.eventSubject(group), {
+    this.deps.events.record(eventSubjectOf(group, this.adapter.kind), {
       type: 'Warning',
       reason,
       action: 'Validate',
@@ -582,15 +575,7 @@ export class GroupReconciler<S> {
         await writePooled(
           instances,
           async (instance) => {
-            try {
-              await this.deps.client.delete(
-                INSTANCES,
-                { namespace, name: instance.metadata.name },
-                { preconditions: { uid: instance.metadata.uid } },
-              );
-            } catch (error) {
-              if (!isNotFound(error)) throw error;
-            }
+            await this.deleteInstance(instance);
             this.deps.metrics.instanceTerminated(this.metricGroup(group), instance.spec.priority, reason);
           },
           (notDeleted) => {
@@ -598,20 +583,21 @@ export class GroupReconciler<S> {
           },
         );
       },
-      subject: this.eventSubject(group),
+      subject: eventSubjectOf(group, this.adapter.kind),
     };
   }
 
-  private eventSubject(group: DeepReadonly<GroupObject>) {
-    return {
-      apiVersion: group.apiVersion ?? '',
-      kind: group.kind ?? this.adapter.kind,
-      metadata: {
-        name: group.metadata.name,
-        ...(group.metadata.namespace === undefined ? {} : { namespace: group.metadata.namespace }),
-        ...(group.metadata.uid === undefined ? {} : { uid: group.metadata.uid }),
-      },
-    };
+  /** Deletes this very VM (uid precondition, so a recreated namesake is safe); already gone is fine. */
+  private async deleteInstance(instance: DeepReadonly<Instance>): Promise<void> {
+    try {
+      await this.deps.client.delete(
+        INSTANCES,
+        { namespace: instance.metadata.namespace ?? '', name: instance.metadata.name },
+        { preconditions: { uid: instance.metadata.uid } },
+      );
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
   }
 
   private metricGroup(group: DeepReadonly<GroupObject>) {

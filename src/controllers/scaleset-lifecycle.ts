@@ -22,6 +22,7 @@ import { decideRepairs } from '../engine/repairs.ts';
 import { decideAutoscale, nextScheduleChange } from '../engine/schedule.ts';
 import type { TerminationReason } from '../metrics/index.ts';
 import {
+  eventSubjectOf,
   formatTime,
   isNotFound,
   type Clock,
@@ -177,7 +178,7 @@ export class ScaleSetLifecycle implements GroupLifecycle<ScaleSetSpec> {
             { namespace: input.group.metadata.namespace ?? '', name: input.group.metadata.name },
             decision.capacity,
           );
-          this.deps.events.record(subjectOf(input.group), {
+          this.deps.events.record(eventSubjectOf(input.group, 'ScaleSet'), {
             type: 'Normal',
             reason: 'AutoscaleCapacity',
             action: 'Scale',
@@ -444,16 +445,4 @@ function parseTime(stamp: string | undefined): number | undefined {
   if (stamp === undefined) return undefined;
   const ms = Date.parse(stamp);
   return Number.isNaN(ms) ? undefined : ms;
-}
-
-function subjectOf(group: DeepReadonly<GroupObject>): EventSubject {
-  return {
-    apiVersion: group.apiVersion ?? '',
-    kind: group.kind ?? 'ScaleSet',
-    metadata: {
-      name: group.metadata.name,
-      ...(group.metadata.namespace === undefined ? {} : { namespace: group.metadata.namespace }),
-      ...(group.metadata.uid === undefined ? {} : { uid: group.metadata.uid }),
-    },
-  };
 }

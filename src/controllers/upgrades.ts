@@ -25,6 +25,7 @@ import {
 } from '../engine/upgrade.ts';
 import type { LifecycleMetrics } from '../metrics/index.ts';
 import {
+  eventSubjectOf,
   formatTime,
   isNotFound,
   type ConditionUpdate,
@@ -200,7 +201,7 @@ async function scaleSetLifecycle(
             imageStatus = throttled.status;
             status.image = imageStatus;
             if (throttled.held > 0) {
-              deps.events.record(subjectOf(group), {
+              deps.events.record(eventSubjectOf(group, 'ScaleSet'), {
                 type: 'Normal',
                 reason: 'ImageThrottled',
                 action: 'Create',
@@ -299,18 +300,6 @@ function upgradeConditions(step: UpgradeStep, mode: UpgradeMode): ConditionUpdat
   ];
 }
 
-function subjectOf(group: DeepReadonly<GroupObject>) {
-  return {
-    apiVersion: group.apiVersion ?? '',
-    kind: group.kind ?? 'ScaleSet',
-    metadata: {
-      name: group.metadata.name,
-      ...(group.metadata.namespace === undefined ? {} : { namespace: group.metadata.namespace }),
-      ...(group.metadata.uid === undefined ? {} : { uid: group.metadata.uid }),
-    },
-  };
-}
-
 function recordEvents(
   deps: UpgradeDeps,
   group: DeepReadonly<GroupObject>,
@@ -318,7 +307,7 @@ function recordEvents(
   previousPhase: UpgradeStatus['phase'] | undefined,
   mode: UpgradeMode,
 ): void {
-  const subject = subjectOf(group);
+  const subject = eventSubjectOf(group, 'ScaleSet');
   const p = step.progress;
   if (step.replace.length > 0) {
     const names = step.replace.map((r) => r.name);

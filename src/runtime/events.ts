@@ -23,6 +23,27 @@ export interface EventSubject {
   metadata: { name: string; namespace?: string; uid?: string; resourceVersion?: string };
 }
 
+/** The Event subject of an object as the cache holds it (kind may be absent there: `fallbackKind`). */
+export function eventSubjectOf(
+  object: {
+    apiVersion?: string | undefined;
+    kind?: string | undefined;
+    metadata: { name: string; namespace?: string | undefined; uid?: string | undefined };
+  },
+  fallbackKind: string,
+): EventSubject {
+  const { name, namespace, uid } = object.metadata;
+  return {
+    apiVersion: object.apiVersion ?? '',
+    kind: object.kind ?? fallbackKind,
+    metadata: {
+      name,
+      ...(namespace === undefined ? {} : { namespace }),
+      ...(uid === undefined ? {} : { uid }),
+    },
+  };
+}
+
 export interface EventDetails {
   type: EventType;
   /** Why, one CamelCase word: `CapacityShortfall`, `Evicted`. */

@@ -9,7 +9,7 @@
 // Not a test: it reports figures, it does not fail. BENCH_STEADY_SECONDS shortens step 2.
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { API_GROUP_VERSION, EASTUS, type Instance } from '../../src/api/index.ts';
@@ -263,12 +263,7 @@ function format(ms: number): string {
 async function main(): Promise<void> {
   const plane = await startControlPlane({ auditLog: true });
   try {
-    for (const file of [
-      'compute.vmfleet.io_regions.yaml',
-      'compute.vmfleet.io_scalesets.yaml',
-      'compute.vmfleet.io_computefleets.yaml',
-      'compute.vmfleet.io_instances.yaml',
-    ]) {
+    for (const file of (await readdir(join(ROOT, 'crds'))).filter((f) => f.startsWith('compute.'))) {
       await kubectlApply(plane, join(ROOT, 'crds', file));
     }
     for (const file of ['namespace.yaml', 'serviceaccount.yaml', 'rbac.yaml'])
