@@ -43,6 +43,10 @@ export interface UpgradeMemory {
   readonly targetModelHash: string;
   /** The batch in progress, or the last one completed (1-based; 0 before the first). */
   readonly currentBatch: number;
+  /**
+   * Rolling: a batch is open. Automatic and Manual: replacements were deleted and are not all back
+   * (Running, healthy, the set at capacity) yet. Either way the upgrade is still under way.
+   */
   readonly batchOpen: boolean;
   /** Instances replaced so far in the open batch. */
   readonly batchReplaced: number;
@@ -86,7 +90,10 @@ export interface UpgradeProgress {
   readonly successful: number;
   /** Up-to-date instances Failed or unhealthy. */
   readonly failed: number;
-  /** Up-to-date instances not Running yet, plus replacements not created yet. */
+  /**
+   * While replacements are under way: up-to-date instances not Running yet, plus replacements not created
+   * yet. 0 otherwise, so a set short of capacity for other reasons (no room, quota) is not an upgrade.
+   */
   readonly inProgress: number;
   /** Stale instances still to upgrade (protected ones excluded). */
   readonly pending: number;
@@ -244,15 +251,18 @@ export function upgradeStep(input: UpgradeInput): UpgradeStep {
     handledUpgradeAll: input.memory?.handledUpgradeAll,
   };
   const batchSize = batchSizeOf(rolling, input.capacity);
-  const counts = (pending: number, surge: number) => {
+  const counts = (pending: number, memory: UpgradeMemory) => {
     const upToDate = instances.filter((i) => i.upToDate);
     const notRunning = upToDate.filter((i) => i.phase === 'Pending' || i.phase === 'Provisioning').length;
+    const missing = Math.max(
+      0,
+      input.capacity + memory.surge - instances.filter((i) => i.phase !== 'Failed').length,
+    );
+    const underWay = memory.batchOpen || memory.surge > 0;
     return {
       successful: upToDate.filter((i) => i.phase === 'Running' && i.healthy).length,
       failed: upToDate.filter(isUnhealthy).length,
-      inProgress:
-        notRunning +
-        Math.max(0, input.capacity + surge - instances.filter((i) => i.phase !== 'Failed').length),
+      inProgress: underWay ? notRunning + missing : 0,
       pending,
     };
   };
@@ -277,7 +287,7 @@ export function upgradeStep(input: UpgradeInput): UpgradeStep {
       memory,
       progress: {
         phase,
-        ...counts(pending, memory.surge),
+        ...counts(pending, memory),
         currentBatch: memory.currentBatch,
         totalBatches,
         batchSize: input.mode === 'Rolling' ? batchSize : 0,
@@ -290,23 +300,24 @@ export function upgradeStep(input: UpgradeInput): UpgradeStep {
     };
   };
 
+  // Automatic and Manual: the round of replacements stays open until they are back, so the phase says
+  // RollingForward while new-model VMs boot; a set merely short of capacity (or scaling out) is not upgrading.
+  const roundOpen = (replace: readonly UpgradeInstance[]): boolean =>
+    replace.length > 0 || (base.batchOpen && !settled(instances, input.capacity));
+
   if (input.mode === 'Automatic') {
-    const phase =
-      eligible.length === 0 && settled(instances, input.capacity) ? 'Completed' : 'RollingForward';
-    return finish(eligible, 'Automatic', { ...base, surge: 0, batchOpen: false }, phase);
+    const open = roundOpen(eligible);
+    const phase = eligible.length === 0 && !open ? 'Completed' : 'RollingForward';
+    return finish(eligible, 'Automatic', { ...base, surge: 0, batchOpen: open }, phase);
   }
 
   if (input.mode === 'Manual') {
     const fireAll = input.upgradeAll !== undefined && input.upgradeAll !== base.handledUpgradeAll;
     const replace = fireAll ? eligible : eligible.filter((i) => i.upgradeRequested);
-    const memory = { ...base, surge: 0, batchOpen: false, handledUpgradeAll: input.upgradeAll };
+    const open = roundOpen(replace);
+    const memory = { ...base, surge: 0, batchOpen: open, handledUpgradeAll: input.upgradeAll };
     const waiting = eligible.filter((i) => !replace.includes(i)).map((i) => i.name);
-    const phase =
-      waiting.length > 0
-        ? 'ManualUpgradePending'
-        : replace.length === 0 && settled(instances, input.capacity)
-          ? 'Completed'
-          : 'RollingForward';
+    const phase = waiting.length > 0 ? 'ManualUpgradePending' : open ? 'RollingForward' : 'Completed';
     return finish(replace, fireAll ? 'ManualUpgradeAll' : 'ManualRequest', memory, phase, {
       manualPending: waiting,
     });

@@ -266,6 +266,33 @@ describe('Automatic', () => {
     const instances = fleet(3, ['1']).map((i) => ({ ...i, upToDate: true }));
     expect(upgradeStep(base({ mode: 'Automatic', capacity: 3, instances })).progress.phase).toBe('Completed');
   });
+
+  test('the round stays open until the replacements run, then Completed', () => {
+    const stale = fleet(2, ['1']);
+    const first = upgradeStep(base({ mode: 'Automatic', capacity: 2, instances: stale }));
+    expect(first.progress.phase).toBe('RollingForward');
+    const booting = [vm(5, '1', { upToDate: true, phase: 'Pending' })];
+    const second = upgradeStep(
+      base({ mode: 'Automatic', capacity: 2, instances: booting, memory: first.memory }),
+    );
+    expect(second.progress).toMatchObject({ phase: 'RollingForward', inProgress: 2 });
+    const up = [vm(5, '1', { upToDate: true }), vm(6, '1', { upToDate: true })];
+    const third = upgradeStep(base({ mode: 'Automatic', capacity: 2, instances: up, memory: second.memory }));
+    expect(third.progress).toMatchObject({ phase: 'Completed', successful: 2, inProgress: 0 });
+  });
+});
+
+describe('a set short of capacity with nothing stale is not upgrading', () => {
+  // 180 of 400 up to date (no room for more, or a scale-out booting): the shortfall is the placement's.
+  const short = [
+    ...Array.from({ length: 180 }, (_, i) => vm(i, String(i % 3), { upToDate: true })),
+    vm(180, '1', { upToDate: true, phase: 'Pending' }),
+  ];
+  test.each(['Automatic', 'Manual', 'Rolling'] as const)('%s: Completed, nothing in progress', (mode) => {
+    const step = upgradeStep(base({ mode, capacity: 400, instances: short }));
+    expect(step.replace).toEqual([]);
+    expect(step.progress).toMatchObject({ phase: 'Completed', successful: 180, inProgress: 0, pending: 0 });
+  });
 });
 
 describe('Manual', () => {
