@@ -19,6 +19,11 @@
 // Quota blocks are short because quotas are the user's to raise (kubectl edit region) and no other size
 // helps once the regional quota is reached. Azure's capacity errors do not say which priority ran out, so
 // ZonalAllocationFailed blocks both.
+//
+// The TTL stands for "we cannot see when capacity comes back", which holds for Azure. The simulated cloud's
+// Region does say it: when its spec raises a pool's capacity, brings a zone back or raises a quota, the
+// blocks that change explains are lifted at once (liftRaised), so given-back capacity is used without
+// waiting out the hour. Other blocks keep their TTL.
 import type { AzureErrorCode, Priority, RegionSpec, UnavailableOffering } from '../api/index.ts';
 import type { FailedOffering } from './errors.ts';
 import type { Placement } from './ledger.ts';
@@ -158,6 +163,29 @@ export class UnavailableOfferingsCache {
     return dropped;
   }
 
+  /**
+   * Lifts the entries that a Region spec change from `previous` to `current` makes out of date: a capacity
+   * block (any code but OperationNotAllowed) when its priority's capacity rose for its size in its zone (any
+   * zone for a region-wide entry) or that zone came back; a quota block when any quota limit rose or went.
+   * Returns how many entries were lifted.
+   */
+  liftRaised(previous: DeepReadonly<RegionSpec>, current: DeepReadonly<RegionSpec>): number {
+    const quotaRaised = quotasRaised(previous.quotas, current.quotas);
+    let lifted = 0;
+    for (const [key, entry] of this.entries) {
+      const { vmSize, zone, priority } = entry.offering;
+      const stale =
+        entry.code === 'OperationNotAllowed'
+          ? quotaRaised
+          : poolRaised(previous, current, vmSize, zone, priority);
+      if (stale) {
+        this.entries.delete(key);
+        lifted++;
+      }
+    }
+    return lifted;
+  }
+
   /** Forgets everything (e.g. when the Region is deleted). */
   clear(): void {
     this.entries.clear();
@@ -167,6 +195,53 @@ export class UnavailableOfferingsCache {
   get size(): number {
     return this.entries.size;
   }
+}
+
+/** A zone of `spec` that takes new VMs (listed and not marked unavailable). */
+function zoneOpen(spec: DeepReadonly<RegionSpec>, zone: string): boolean {
+  return spec.zones.some((z) => z.name === zone && z.available);
+}
+
+function capacityOf(
+  spec: DeepReadonly<RegionSpec>,
+  vmSize: string,
+  zone: string,
+  priority: Priority,
+): number {
+  const cell = spec.vmSizes.find((s) => s.name === vmSize)?.capacity.find((c) => c.zone === zone);
+  if (cell === undefined) return 0;
+  return priority === 'Spot' ? cell.spot : cell.regular;
+}
+
+/** Did this pool (every zone of the size, for zone "") gain capacity, or a zone come back, between specs? */
+function poolRaised(
+  previous: DeepReadonly<RegionSpec>,
+  current: DeepReadonly<RegionSpec>,
+  vmSize: string,
+  zone: string,
+  priority: Priority,
+): boolean {
+  const zones = zone === '' ? current.zones.map((z) => z.name) : [zone];
+  return zones.some(
+    (z) =>
+      (zoneOpen(current, z) && !zoneOpen(previous, z)) ||
+      capacityOf(current, vmSize, z, priority) > capacityOf(previous, vmSize, z, priority),
+  );
+}
+
+/** A limit that rose or was removed (absent means unlimited). */
+function quotasRaised(
+  previous: DeepReadonly<RegionSpec['quotas']>,
+  current: DeepReadonly<RegionSpec['quotas']>,
+): boolean {
+  const raised = (before: number | undefined, after: number | undefined): boolean =>
+    before !== undefined && (after === undefined || after > before);
+  const families = new Set([...Object.keys(previous.families ?? {}), ...Object.keys(current.families ?? {})]);
+  return (
+    raised(previous.regionalVCPUs, current.regionalVCPUs) ||
+    raised(previous.spotVCPUs, current.spotVCPUs) ||
+    [...families].some((f) => raised(previous.families?.[f], current.families?.[f]))
+  );
 }
 
 function toOffering(entry: Entry): UnavailableOffering {

@@ -38,6 +38,7 @@ import { GroupReconciler, type GroupAdapter, type GroupObject } from './group.ts
 import { InstanceReconciler } from './instance.ts';
 import { OWNER_INDEX, REGION_INDEX, ownerOf, regionOf } from './instances.ts';
 import { RegionReconciler } from './region.ts';
+import { checkRegion } from './region-spec.ts';
 import { COMPUTEFLEETS, GALLERYIMAGES, INSTANCES, REGIONS, SCALESETS } from './resources.ts';
 import { scaleSetAdapter } from './scaleset.ts';
 import { ScaleSetLifecycle, type GroupLifecycle } from './scaleset-lifecycle.ts';
@@ -153,6 +154,16 @@ export function createOperator(options: OperatorOptions): Operator {
 
   const provider = options.provider ?? new SimulatedCloud();
   const unavailable = new UnavailableOfferingsByRegion();
+  // Capacity, a zone or a quota given back in a Region lifts the blocks it explains before the groups in
+  // that Region reconcile for the change (this handler runs as the event arrives; reconciles come later).
+  regions.addEventHandler({
+    onUpdate: (previous, current) => {
+      if (previous.metadata.generation === current.metadata.generation) return;
+      if (!checkRegion(previous).ok || !checkRegion(current).ok) return;
+      const lifted = unavailable.forRegion(current.metadata.name).liftRaised(previous.spec, current.spec);
+      if (lifted > 0) logger.info({ region: current.metadata.name, lifted }, 'unavailable offerings lifted');
+    },
+  });
   const evictionLedger = new EvictionLedger();
   const common = {
     provider,

@@ -224,6 +224,44 @@ describeCluster('capacity, faults, quotas and invalid specs on the real control 
     },
   );
 
+  it.concurrent(
+    'Spot capacity given back in the Region lifts the block at once; the group fills without waiting out the TTL',
+    async ({ expect, onTestFinished }) => {
+      const size = 'Standard_D2s_v5';
+      const world = await newWorld({ onTestFinished }, 'lift', (spec) => {
+        spec.simulation.faults = [{ vmSize: size, zone: '2', code: 'ZonalAllocationFailed' }];
+      });
+      await world.startOperator();
+      await createGroup(
+        world,
+        scaleSet(world, 'pinned', {
+          orchestrationMode: 'Uniform',
+          vmSize: size,
+          capacity: 2,
+          zones: ['2'],
+          priority: 'Spot',
+          spot: { evictionPolicy: 'Delete', maxPricePerHour: -1 },
+        }),
+      );
+      // Its only pool failed and is blocked for an hour: the set is short and says so.
+      await eventually(async () => {
+        const group = await getGroup(world, 'ScaleSet', 'pinned');
+        const blocked = (group.status?.unavailableOfferings ?? []).map((o) => `${o.priority}:${o.code}`);
+        expect(blocked.sort()).toEqual(['Regular:ZonalAllocationFailed', 'Spot:ZonalAllocationFailed']);
+        expect(currentCondition(group, 'Degraded').status).toBe('True');
+        expect(await instancesOf(world, 'ScaleSet', 'pinned')).toEqual([]);
+      }, POLL);
+
+      await editRegion(world, (spec) => {
+        spec.simulation.faults = [];
+        capacityRow(spec, size, '2').spot += 2;
+      });
+      const { group } = await waitReady(world, 'ScaleSet', 'pinned', 2, POLL.timeoutMs);
+      // Only the Spot block went: the Regular capacity did not change.
+      expect(group.status?.unavailableOfferings?.map((o) => o.priority)).toEqual(['Regular']);
+    },
+  );
+
   it.concurrent('an exhausted vCPU quota gives QuotaExceeded', async ({ expect, onTestFinished }) => {
     const quota = 8;
     const world = await newWorld({ onTestFinished }, 'quota', (spec) => {

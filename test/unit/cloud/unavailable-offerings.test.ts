@@ -192,3 +192,70 @@ describe('UnavailableOfferingsCache: bookkeeping', () => {
     expect(caches.forRegion('a').size).toBe(0);
   });
 });
+
+describe('UnavailableOfferingsCache: a Region change that explains a block lifts it', () => {
+  const withSpot = (zone: string, spot: number) =>
+    testRegion({
+      capacity: {
+        Standard_D2s_v5: ['1', '2', '3'].map((z) => ({ zone: z, regular: 3, spot: z === zone ? spot : 2 })),
+      },
+    }).spec;
+
+  it('Spot capacity given back in a zone lifts that zone’s Spot block, not its Regular one or other zones', () => {
+    const cache = new UnavailableOfferingsCache();
+    cache.record(failed('ZonalAllocationFailed', '2', 'Spot'), spec, T0);
+    cache.record(failed('ZonalAllocationFailed', '3', 'Spot'), spec, T0);
+    expect(cache.liftRaised(spec, withSpot('2', 5))).toBe(1);
+    expect(blocked(cache, T0)).toEqual(['D2s_v5/2/Regular', 'D2s_v5/3/Regular', 'D2s_v5/3/Spot']);
+  });
+
+  it('lowering capacity or changing nothing lifts nothing', () => {
+    const cache = new UnavailableOfferingsCache();
+    cache.record(failed('ZonalAllocationFailed', '2', 'Spot'), spec, T0);
+    expect(cache.liftRaised(spec, withSpot('2', 1))).toBe(0);
+    expect(cache.liftRaised(spec, spec)).toBe(0);
+    expect(cache.size).toBe(2);
+  });
+
+  it('a region-wide block lifts when any zone of its size gains capacity of its priority', () => {
+    const cache = new UnavailableOfferingsCache();
+    cache.record(failed('OverconstrainedAllocationRequest', '1', 'Spot'), spec, T0);
+    cache.record(failed('OverconstrainedAllocationRequest', '1', 'Spot', 'Standard_E4s_v5'), spec, T0);
+    expect(cache.liftRaised(spec, withSpot('3', 9))).toBe(1);
+    expect(blocked(cache, T0)).toEqual(['E4s_v5/*/Spot']);
+  });
+
+  it('a zone that comes back lifts the blocks in it', () => {
+    const down = testRegion({
+      zones: [
+        { name: '1', faultDomains: 5, available: true },
+        { name: '2', faultDomains: 5, available: false },
+        { name: '3', faultDomains: 3, available: true },
+      ],
+    }).spec;
+    const cache = new UnavailableOfferingsCache();
+    cache.record(failed('ZonalAllocationFailed', '2'), down, T0);
+    cache.record(failed('ZonalAllocationFailed', '1'), down, T0);
+    expect(cache.liftRaised(down, spec)).toBe(2);
+    expect(blocked(cache, T0)).toEqual(['D2s_v5/1/Regular', 'D2s_v5/1/Spot']);
+  });
+
+  it('a quota block lifts when a limit rises or is removed, not when another one falls', () => {
+    const limited = { ...spec, quotas: { spotVCPUs: 8, families: { DSv5: 6 } } };
+    const spotQuota = {
+      ...failed('OperationNotAllowed', '1', 'Spot'),
+      quota: { name: 'spotVCPUs', limit: 8, used: 8, required: 2 },
+    };
+    const cache = new UnavailableOfferingsCache();
+    cache.record(spotQuota, limited, T0);
+    expect(cache.liftRaised(limited, { ...limited, quotas: { spotVCPUs: 4, families: { DSv5: 6 } } })).toBe(
+      0,
+    );
+    expect(cache.liftRaised(limited, { ...limited, quotas: { spotVCPUs: 16, families: { DSv5: 6 } } })).toBe(
+      3,
+    );
+    cache.record(spotQuota, limited, T0);
+    expect(cache.liftRaised(limited, { ...limited, quotas: { spotVCPUs: 8 } })).toBe(3);
+    expect(cache.size).toBe(0);
+  });
+});
