@@ -25,8 +25,7 @@ export function computeRegionUsage(
   instances: RegionInstancesSource,
 ): RegionUsage {
   const counts = [...regionInstances(instances).counts()];
-  const tally = new UsageTally(spec, []);
-  for (const pool of counts) tally.addCounts(pool.placement, pool.capacity, pool.quota);
+  const tally = new UsageTally(spec, []).addPools(counts);
   return {
     instances: counts.reduce((sum, pool) => sum + pool.quota, 0),
     usage: poolUsage(spec, counts),

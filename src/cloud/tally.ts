@@ -8,6 +8,14 @@ export function poolKey(vmSize: string, zone: string, priority: Priority): strin
   return `${vmSize}\u0000${zone}\u0000${priority}`;
 }
 
+/** One pool's usage as region-instances.ts counts it (that module's PoolCount fits this). */
+export interface PoolCounts {
+  readonly placement: Placement;
+  readonly capacity: number;
+  readonly quota: number;
+  readonly requested: number;
+}
+
 export class UsageTally {
   private readonly capacityByPool = new Map<string, number>();
   private readonly quotaByName = new Map<QuotaName, number>();
@@ -37,6 +45,19 @@ export class UsageTally {
     if (capacity !== 0) this.addCapacity(placement.vmSize, placement.zone, placement.priority, capacity);
     const size = this.sizes.get(placement.vmSize);
     if (quota !== 0 && size) this.addQuota(size, placement.priority, quota);
+  }
+
+  /**
+   * Adds a region's usage counted per pool (see region-instances.ts). With `requestedHold`, the VMs asked
+   * for and not answered yet (Pending) count as holding their pool's capacity and quota too, as a plan must
+   * assume. Returns the tally, so it reads as one expression with the constructor.
+   */
+  addPools(pools: Iterable<PoolCounts>, requestedHold = false): this {
+    for (const pool of pools) {
+      const requested = requestedHold ? pool.requested : 0;
+      this.addCounts(pool.placement, pool.capacity + requested, pool.quota + requested);
+    }
+    return this;
   }
 
   /** VMs holding capacity in exactly this pool (zone "" = the regional VMs only). */

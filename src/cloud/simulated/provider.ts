@@ -85,10 +85,7 @@ export class SimulatedCloud implements CloudProvider {
     const overlay = this.overlays.get(request.region.metadata.name);
     overlay?.prune(listed, request.now);
     const unsettled = overlay?.unsettled(listed) ?? [];
-    const tally = new UsageTally(spec, unsettled);
-    for (const pool of listed.counts()) {
-      tally.addCounts(pool.placement, pool.capacity + pool.requested, pool.quota + pool.requested);
-    }
+    const tally = new UsageTally(spec, unsettled).addPools(listed.counts(), true);
     // A requested VM whose allocation was accepted is counted by its reservation already.
     for (const entry of unsettled) {
       const instance = listed.get(entry.key);
@@ -122,10 +119,10 @@ export class SimulatedCloud implements CloudProvider {
     const tally = new UsageTally(
       region.spec,
       overlay.unsettled(listed).filter((entry) => !batch.has(entry.key)),
-    );
-    for (const pool of listed.counts()) tally.addCounts(pool.placement, pool.capacity, pool.quota);
+    ).addPools(listed.counts());
     for (const key of batch) {
-      const listedEntry = ledgerEntryOfListed(listed.get(key));
+      const instance = listed.get(key);
+      const listedEntry = instance === undefined ? undefined : ledgerEntryOf(instance);
       if (listedEntry !== undefined) tally.add(listedEntry, -1);
     }
     return request.instances.map((instance) => {
@@ -182,8 +179,4 @@ export class SimulatedCloud implements CloudProvider {
     }
     return overlay;
   }
-}
-
-function ledgerEntryOfListed(instance: DeepReadonly<Instance> | undefined) {
-  return instance === undefined ? undefined : ledgerEntryOf(instance);
 }
