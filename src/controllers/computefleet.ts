@@ -39,7 +39,7 @@ export function computeFleetAdapter(ledger: EvictionLedger): GroupAdapter<Comput
     zones: (spec) => spec.zones,
     platformFaultDomainCount: (spec) => spec.platformFaultDomainCount,
     groupSpec: (spec, group) =>
-      normalizeComputeFleet(spec, ledger.total(ownerKey(group), cachedLostToEviction(group))),
+      normalizeComputeFleet(spec, ledger.peek(ownerKey(group), cachedLostToEviction(group))),
     model(spec, priority, groupSpec) {
       return {
         image: spec.image,

@@ -29,12 +29,20 @@ export class EvictionLedger {
     const entry = this.entries.get(ownerKey);
     if (entry === undefined) return cached;
     if (entry.written !== undefined && cached >= entry.written) entry.written = undefined;
-    const base = entry.written === undefined ? cached : Math.max(cached, entry.written);
     if (entry.pending === 0 && entry.written === undefined) {
       this.entries.delete(ownerKey);
-      return base;
+      return cached;
     }
     entry.carried = entry.pending;
+    return this.peek(ownerKey, cached);
+  }
+
+  /** The total `total` would give, taking no note of it: for the plan, computed before the status. */
+  peek(ownerKey: string, cached: number): number {
+    const entry = this.entries.get(ownerKey);
+    if (entry === undefined) return cached;
+    // A total written but not in the cache yet stands until the cache shows it.
+    const base = entry.written !== undefined && cached < entry.written ? entry.written : cached;
     return base + entry.pending;
   }
 

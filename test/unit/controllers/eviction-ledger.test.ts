@@ -24,6 +24,20 @@ describe('EvictionLedger', () => {
     expect(ledger.total('ns/fleet', 2)).toBe(3);
   });
 
+  it('peek gives the same total and changes nothing', () => {
+    const ledger = new EvictionLedger();
+    ledger.record('ns/fleet', 2);
+    expect(ledger.peek('ns/fleet', 1)).toBe(3);
+    ledger.record('ns/fleet', 1);
+    expect(ledger.peek('ns/fleet', 1)).toBe(4);
+    const carried = ledger.total('ns/fleet', 1);
+    expect(carried).toBe(4);
+    ledger.written('ns/fleet', carried);
+    expect(ledger.peek('ns/fleet', 1)).toBe(4);
+    expect(ledger.peek('ns/fleet', 4)).toBe(4);
+    expect(ledger.peek('ns/other', 7)).toBe(7);
+  });
+
   it('keeps owners apart', () => {
     const ledger = new EvictionLedger();
     ledger.record('ns/a', 1);
