@@ -10,7 +10,6 @@ import { plan as planPlacement, type GroupSpec, type Plan } from '../engine/inde
 import type { LifecycleMetrics } from '../metrics/index.ts';
 import {
   eventSubjectOf,
-  KubeApiError,
   isAlreadyExists,
   isBeingDeleted,
   isNotFound,
@@ -27,6 +26,7 @@ import {
   type ResourceClient,
   type ResourceType,
   type StatusWriter,
+  writePooled,
 } from '../runtime/index.ts';
 import { Expectations } from './expectations.ts';
 import { Pacer } from './pacer.ts';
@@ -149,49 +149,6 @@ export interface GroupControllerDeps {
 const EXPECTATION_RECHECK_MS = 1_000;
 /** A group whose spec did not change is reconciled at most this often (see Pacer). */
 const GROUP_MIN_INTERVAL_MS = 500;
-/** Creates and deletes run this many at a time: fast against a real API server, gentle on it. */
-const WRITE_CONCURRENCY = 16;
-
-/**
- * Runs the writes with at most WRITE_CONCURRENCY in flight (a pool, so one slow answer does not hold back
- * the next fifteen); after a failure it starts nothing new, waits for what is in flight and rethrows the
- * first failure. `notDone` gets the items whose write certainly did not happen: never sent, or refused with
- * an answer that says nothing was done.
- */
-async function writePooled<T>(
-  items: readonly T[],
-  run: (item: T) => Promise<void>,
-  notDone: (items: readonly T[]) => void,
-): Promise<void> {
-  let next = 0;
-  const failures: { item: T; error: unknown }[] = [];
-  const worker = async (): Promise<void> => {
-    while (next < items.length && failures.length === 0) {
-      const item = items[next++] as T;
-      try {
-        await run(item);
-      } catch (error) {
-        failures.push({ item, error });
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(WRITE_CONCURRENCY, items.length) }, worker));
-  if (failures.length === 0) return;
-  notDone([...failures.filter((f) => certainlyNotDone(f.error)).map((f) => f.item), ...items.slice(next)]);
-  throw failures[0]?.error;
-}
-
-/**
- * An API answer that says the write was not carried out. Timeouts, lost connections and internal errors
- * are not: the write may have happened, and the cache will tell (or the expectation expires).
- */
-function certainlyNotDone(error: unknown): boolean {
-  if (!(error instanceof KubeApiError)) return false;
-  return (
-    error.code === 429 || error.code === 503 || (error.code >= 400 && error.code < 500 && error.code !== 408)
-  );
-}
-
 export class GroupReconciler<S> {
   private readonly adapter: GroupAdapter<S>;
   private readonly deps: GroupControllerDeps;

@@ -51,3 +51,4 @@ export * from './reflector.ts';
 export * from './status.ts';
 export * from './store.ts';
 export * from './workqueue.ts';
+export * from './write-pool.ts';

@@ -15,7 +15,7 @@ import { parse } from 'yaml';
 import { API_GROUP_VERSION, EASTUS, type Instance } from '../../src/api/index.ts';
 import { newInstance } from '../../src/controllers/instances.ts';
 import { INSTANCES, REGIONS } from '../../src/controllers/resources.ts';
-import { KubeClient, loadKubeConfig } from '../../src/runtime/index.ts';
+import { KubeClient, loadKubeConfig, writePooled } from '../../src/runtime/index.ts';
 import {
   readAuditEvents,
   startControlPlane,
@@ -24,7 +24,6 @@ import {
 } from '../cluster/controlplane.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const WRITE_CONCURRENCY = 16; // the group controller's create concurrency
 const STEADY_SECONDS = Number(process.env.BENCH_STEADY_SECONDS ?? 60);
 /** Extra Node flags for the operator process, e.g. `--cpu-prof` when profiling. */
 const EXTRA_NODE_ARGS = (process.env.BENCH_OPERATOR_NODE_ARGS ?? '').split(' ').filter(Boolean);
@@ -45,15 +44,6 @@ const REGION = 'benchregion';
 async function kubectlApply(plane: ControlPlane, path: string): Promise<void> {
   const result = await plane.kubectl(['apply', '--server-side', '--force-conflicts', '-f', path]);
   if (result.code !== 0) throw new Error(`apply ${path}: ${result.stderr}`);
-}
-
-/** At most WRITE_CONCURRENCY requests in flight, as a pool: what the operator's group controllers do. */
-async function writePooled<T>(items: readonly T[], run: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) await run(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(WRITE_CONCURRENCY, items.length) }, worker));
 }
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
