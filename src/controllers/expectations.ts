@@ -6,6 +6,11 @@ import type { Clock } from '../runtime/index.ts';
 interface Pending {
   creates: Set<string>;
   deletes: Set<string>;
+  /**
+   * Writes among them that failed without an answer saying whether they happened (the API server went away
+   * mid-request). The cache may never show them; the reconciler asks the API server instead (confirm).
+   */
+  uncertain: Set<string>;
   /** After this, the expectation is dropped: a watch event we never get must not stall the group. */
   expiresAt: number;
 }
@@ -21,7 +26,12 @@ export class Expectations {
   }
 
   expect(ownerKey: string, change: { creates?: readonly string[]; deletes?: readonly string[] }): void {
-    const entry = this.pending.get(ownerKey) ?? { creates: new Set(), deletes: new Set(), expiresAt: 0 };
+    const entry = this.pending.get(ownerKey) ?? {
+      creates: new Set(),
+      deletes: new Set(),
+      uncertain: new Set(),
+      expiresAt: 0,
+    };
     for (const name of change.creates ?? []) entry.creates.add(name);
     for (const name of change.deletes ?? []) entry.deletes.add(name);
     entry.expiresAt = this.clock.now() + this.ttlMs;
@@ -34,6 +44,8 @@ export class Expectations {
     if (entry === undefined) return true;
     for (const name of entry.creates) if (inCache(name) !== 'absent') entry.creates.delete(name);
     for (const name of entry.deletes) if (inCache(name) !== 'present') entry.deletes.delete(name);
+    for (const name of entry.uncertain)
+      if (!entry.creates.has(name) && !entry.deletes.has(name)) entry.uncertain.delete(name);
     if ((entry.creates.size === 0 && entry.deletes.size === 0) || this.clock.now() >= entry.expiresAt) {
       this.pending.delete(ownerKey);
       return true;
@@ -50,6 +62,39 @@ export class Expectations {
     if (entry === undefined) return;
     for (const name of change.creates ?? []) entry.creates.delete(name);
     for (const name of change.deletes ?? []) entry.deletes.delete(name);
+    for (const name of [...(change.creates ?? []), ...(change.deletes ?? [])]) entry.uncertain.delete(name);
+  }
+
+  /** Writes whose failure did not say whether they happened; `confirm` settles them. */
+  markUncertain(ownerKey: string, names: readonly string[]): void {
+    const entry = this.pending.get(ownerKey);
+    if (entry === undefined) return;
+    for (const name of names) entry.uncertain.add(name);
+  }
+
+  /** Uncertain writes still awaited, as the creates and deletes they were. */
+  uncertain(ownerKey: string): { creates: string[]; deletes: string[] } {
+    const entry = this.pending.get(ownerKey);
+    if (entry === undefined) return { creates: [], deletes: [] };
+    const names = [...entry.uncertain];
+    return {
+      creates: names.filter((n) => entry.creates.has(n)),
+      deletes: names.filter((n) => entry.deletes.has(n)),
+    };
+  }
+
+  /**
+   * What the API server says of an uncertain write: `happened` keeps waiting for the cache to show it (it
+   * will), `notDone` stops waiting. Either way it is no longer uncertain.
+   */
+  confirm(ownerKey: string, name: string, outcome: 'happened' | 'notDone'): void {
+    const entry = this.pending.get(ownerKey);
+    if (entry === undefined) return;
+    entry.uncertain.delete(name);
+    if (outcome === 'notDone') {
+      entry.creates.delete(name);
+      entry.deletes.delete(name);
+    }
   }
 
   forget(ownerKey: string): void {

@@ -106,9 +106,12 @@ export interface LifecycleInput<S> {
   instances: readonly DeepReadonly<Instance>[];
   now: Date;
   logger: Logger;
-  /** Tell the reconciler about deletes before they are sent (and which were certainly not done). */
+  /**
+   * Tell the reconciler about deletes before they are sent, then which were certainly not done and which
+   * failed without saying whether they happened.
+   */
   expectDeletes(names: readonly string[]): void;
-  notDeleted(names: readonly string[]): void;
+  notDeleted(names: readonly string[], uncertain?: readonly string[]): void;
 }
 
 export interface LifecycleResult<S> {
@@ -132,7 +135,7 @@ export interface LifecycleRefusal {
 }
 
 export interface GroupControllerDeps {
-  client: Pick<ResourceClient, 'create' | 'delete'>;
+  client: Pick<ResourceClient, 'get' | 'create' | 'delete'>;
   provider: CloudProvider;
   unavailable: UnavailableOfferingsByRegion;
   regions: ReadonlyStore<Region>;
@@ -185,8 +188,12 @@ export class GroupReconciler<S> {
       this.lifecycle?.forget(request.key);
       return {};
     }
-    if (!this.expectations.satisfied(ownerValue, (name) => this.cacheState(request.namespace ?? '', name))) {
-      return { requeueAfterMs: EXPECTATION_RECHECK_MS };
+    const inCache = (name: string) => this.cacheState(request.namespace ?? '', name);
+    if (!this.expectations.satisfied(ownerValue, inCache)) {
+      // A write lost with the API server may never show in the cache: ask the server, not the clock.
+      await this.confirmUncertain(ownerValue, request.namespace ?? '');
+      if (!this.expectations.satisfied(ownerValue, inCache))
+        return { requeueAfterMs: EXPECTATION_RECHECK_MS };
     }
     const wait = this.pacer.delay(request.key, group.metadata.generation ?? 0);
     if (wait > 0) return { requeueAfterMs: wait };
@@ -290,10 +297,40 @@ export class GroupReconciler<S> {
       expectDeletes: (names) => {
         this.expectations.expect(ownerValue, { deletes: [...names] });
       },
-      notDeleted: (names) => {
+      notDeleted: (names, uncertain = []) => {
         this.expectations.lower(ownerValue, { deletes: [...names] });
+        this.expectations.markUncertain(ownerValue, uncertain);
       },
     });
+  }
+
+  /**
+   * Asks the API server about the writes that failed without saying whether they happened. A create it
+   * does not have, or a delete of a VM it still holds unmarked, did not happen: stop waiting for it. One
+   * that did happen will reach the cache. No answer (the server is still away): ask again next time.
+   */
+  private async confirmUncertain(ownerValue: string, namespace: string): Promise<void> {
+    const { creates, deletes } = this.expectations.uncertain(ownerValue);
+    const serverState = async (name: string): Promise<'present' | 'deleting' | 'absent' | undefined> => {
+      try {
+        const instance = (await this.deps.client.get(INSTANCES, {
+          namespace,
+          name,
+        })) as DeepReadonly<Instance>;
+        return isBeingDeleted(instance) ? 'deleting' : 'present';
+      } catch (error) {
+        return isNotFound(error) ? 'absent' : undefined;
+      }
+    };
+    const settle = async (name: string, notDone: (state: 'present' | 'deleting' | 'absent') => boolean) => {
+      const state = await serverState(name);
+      if (state !== undefined)
+        this.expectations.confirm(ownerValue, name, notDone(state) ? 'notDone' : 'happened');
+    };
+    await Promise.all([
+      ...creates.map((name) => settle(name, (state) => state === 'absent')),
+      ...deletes.map((name) => settle(name, (state) => state === 'present')),
+    ]);
   }
 
   private cacheState(namespace: string, name: string): 'present' | 'deleting' | 'absent' {
@@ -347,8 +384,13 @@ export class GroupReconciler<S> {
     });
     if (deletes.length > 0) {
       this.expectations.expect(ownerValue, { deletes: deletes.map((d) => d.instance.metadata.name) });
-      const notDeleted = (items: readonly { instance: DeepReadonly<Instance> }[]) => {
-        this.expectations.lower(ownerValue, { deletes: items.map((d) => d.instance.metadata.name) });
+      const nameOf = (d: { instance: DeepReadonly<Instance> }) => d.instance.metadata.name;
+      const notDeleted = (
+        items: readonly { instance: DeepReadonly<Instance> }[],
+        uncertain: readonly { instance: DeepReadonly<Instance> }[],
+      ) => {
+        this.expectations.lower(ownerValue, { deletes: items.map(nameOf) });
+        this.expectations.markUncertain(ownerValue, uncertain.map(nameOf));
       };
       await writePooled(
         deletes,
@@ -404,8 +446,12 @@ export class GroupReconciler<S> {
             if (!isAlreadyExists(error)) throw error;
           }
         },
-        (notCreated) => {
+        (notCreated, uncertain) => {
           this.expectations.lower(ownerValue, { creates: notCreated.map((o) => o.metadata.name) });
+          this.expectations.markUncertain(
+            ownerValue,
+            uncertain.map((o) => o.metadata.name),
+          );
         },
       );
       const summary = plan.creates
@@ -535,8 +581,12 @@ export class GroupReconciler<S> {
             await this.deleteInstance(instance);
             this.deps.metrics.instanceTerminated(this.metricGroup(group), instance.spec.priority, reason);
           },
-          (notDeleted) => {
+          (notDeleted, uncertain) => {
             this.expectations.lower(ownerValue, { deletes: notDeleted.map((i) => i.metadata.name) });
+            this.expectations.markUncertain(
+              ownerValue,
+              uncertain.map((i) => i.metadata.name),
+            );
           },
         );
       },

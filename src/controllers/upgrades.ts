@@ -25,6 +25,7 @@ import {
 } from '../engine/upgrade.ts';
 import type { LifecycleMetrics } from '../metrics/index.ts';
 import {
+  certainlyNotDone,
   eventSubjectOf,
   formatTime,
   isNotFound,
@@ -235,7 +236,8 @@ async function deleteReplaced(
       );
     } catch (error) {
       if (!isNotFound(error)) {
-        input.notDeleted(names.slice(n + 1));
+        const refused = certainlyNotDone(error);
+        input.notDeleted([...(refused ? [name] : []), ...names.slice(n + 1)], refused ? [] : [name]);
         throw error;
       }
     }

@@ -8,12 +8,13 @@ export const WRITE_CONCURRENCY = 16;
 /**
  * Runs the writes with at most WRITE_CONCURRENCY in flight; after a failure it starts nothing new, waits for
  * what is in flight and rethrows the first failure. `notDone` gets the items whose write certainly did not
- * happen: never sent, or refused with an answer that says nothing was done.
+ * happen (never sent, or refused with an answer that says nothing was done), and the items whose write
+ * failed without saying (a timeout, a lost connection): those may or may not have happened.
  */
 export async function writePooled<T>(
   items: readonly T[],
   run: (item: T) => Promise<unknown>,
-  notDone: (items: readonly T[]) => void = () => undefined,
+  notDone: (items: readonly T[], uncertain: readonly T[]) => void = () => undefined,
 ): Promise<void> {
   let next = 0;
   const failures: { item: T; error: unknown }[] = [];
@@ -29,7 +30,12 @@ export async function writePooled<T>(
   };
   await Promise.all(Array.from({ length: Math.min(WRITE_CONCURRENCY, items.length) }, worker));
   if (failures.length === 0) return;
-  notDone([...failures.filter((f) => certainlyNotDone(f.error)).map((f) => f.item), ...items.slice(next)]);
+  const refused = failures.filter((f) => certainlyNotDone(f.error));
+  const uncertain = failures.filter((f) => !certainlyNotDone(f.error));
+  notDone(
+    [...refused.map((f) => f.item), ...items.slice(next)],
+    uncertain.map((f) => f.item),
+  );
   throw failures[0]?.error;
 }
 
@@ -37,7 +43,7 @@ export async function writePooled<T>(
  * An API answer that says the write was not carried out. Timeouts, lost connections and internal errors
  * are not: the write may have happened, and the cache will tell (or an expectation expires).
  */
-function certainlyNotDone(error: unknown): boolean {
+export function certainlyNotDone(error: unknown): boolean {
   if (!(error instanceof KubeApiError)) return false;
   return (
     error.code === 429 || error.code === 503 || (error.code >= 400 && error.code < 500 && error.code !== 408)

@@ -49,6 +49,7 @@ describe('writePooled', () => {
     const items = Array.from({ length: 40 }, (_, i) => i);
     const started: number[] = [];
     let notDone: readonly number[] = [];
+    let uncertain: readonly number[] = [];
     const refused = new KubeApiError(422, 'Invalid', 'refused');
     const run = async (item: number): Promise<void> => {
       started.push(item);
@@ -57,10 +58,16 @@ describe('writePooled', () => {
       await new Promise((resolve) => setImmediate(resolve));
       if (item === 5) throw new Error('connection reset');
     };
-    await expect(writePooled(items, run, (left) => (notDone = left))).rejects.toBe(refused);
+    await expect(
+      writePooled(items, run, (left, unknown) => {
+        notDone = left;
+        uncertain = unknown;
+      }),
+    ).rejects.toBe(refused);
     // The first wave was in flight when item 3 failed; nothing after it was started.
     expect(started).toEqual(items.slice(0, WRITE_CONCURRENCY));
     // 3 was refused (not done); 5 may have happened (a lost connection); the rest was never sent.
     expect(notDone).toEqual([3, ...items.slice(WRITE_CONCURRENCY)]);
+    expect(uncertain).toEqual([5]);
   });
 });
