@@ -22,20 +22,13 @@ import {
   type AuditEvent,
   type ControlPlane,
 } from '../cluster/controlplane.ts';
+import { deploymentNodeOptions } from '../support/deployment.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const STEADY_SECONDS = Number(process.env.BENCH_STEADY_SECONDS ?? 60);
 /** Extra Node flags for the operator process, e.g. `--cpu-prof` when profiling. */
 const EXTRA_NODE_ARGS = (process.env.BENCH_OPERATOR_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
-/** The NODE_OPTIONS the Deployment gives the operator, so the bench measures the memory it would have there. */
-async function deploymentNodeOptions(): Promise<string[]> {
-  const deployment = parse(await readFile(join(ROOT, 'deploy/deployment.yaml'), 'utf8')) as {
-    spec: { template: { spec: { containers: { env?: { name: string; value?: string }[] }[] } } };
-  };
-  const env = deployment.spec.template.spec.containers[0]?.env ?? [];
-  return (env.find((e) => e.name === 'NODE_OPTIONS')?.value ?? '').split(' ').filter(Boolean);
-}
 /** `1k` stops after the ScaleSet (quick iterations while profiling). */
 const ONLY = process.env.BENCH_ONLY ?? '';
 const NAMESPACE = 'bench';

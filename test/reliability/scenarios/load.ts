@@ -27,6 +27,7 @@ import {
 import { buckets, max, parsePrometheus, quantile, sum, type Sample } from '../lib/metrics.ts';
 import type { OperatorProcess } from '../lib/operator-process.ts';
 import { withScenario, type Scenario, type CommonOptions } from '../lib/scenario.ts';
+import { deploymentNodeOptions } from '../../support/deployment.ts';
 
 export interface LoadOptions extends CommonOptions {
   groups: number;
@@ -115,11 +116,16 @@ export async function runLoadScenario(options: LoadOptions): Promise<LoadResult>
     await writeFile(logPath, '');
     const profileDir = join(s.logDir, 'cpuprofile');
     if (options.cpuProfile === true) await mkdir(profileDir, { recursive: true });
+    // With the Deployment's heap bounds, so the peak RSS is what a deployed operator would reach (and a
+    // bound too small for 20,000 VMs would show as a crash here).
     const operator = s.operators.start({
       kubeconfig: s.plane.plane.operatorKubeconfig,
       identity: 'load-op',
       logPath,
-      ...(options.cpuProfile === true ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] } : {}),
+      nodeArgs: [
+        ...(await deploymentNodeOptions()),
+        ...(options.cpuProfile === true ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+      ],
     });
     await operator.waitStarted();
     const sampler = new MetricsSampler(operator);
