@@ -65,11 +65,20 @@ export class Expectations {
     for (const name of [...(change.creates ?? []), ...(change.deletes ?? [])]) entry.uncertain.delete(name);
   }
 
-  /** Writes whose failure did not say whether they happened; `confirm` settles them. */
-  markUncertain(ownerKey: string, names: readonly string[]): void {
+  /**
+   * After a failed batch of writes (see runtime/write-pool.ts): stop waiting for the ones certainly not
+   * done; keep the uncertain ones, for `confirm` to settle.
+   */
+  writesFailed(
+    ownerKey: string,
+    kind: 'creates' | 'deletes',
+    notDone: readonly string[],
+    uncertain: readonly string[],
+  ): void {
+    this.lower(ownerKey, { [kind]: notDone });
     const entry = this.pending.get(ownerKey);
     if (entry === undefined) return;
-    for (const name of names) entry.uncertain.add(name);
+    for (const name of uncertain) entry.uncertain.add(name);
   }
 
   /** Uncertain writes still awaited, as the creates and deletes they were. */

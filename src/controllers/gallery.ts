@@ -8,12 +8,14 @@ import {
   type GalleryImage,
   type GalleryImageStatus,
   type ImageStatus,
+  type ParseResult,
   type ScaleSetSpec,
 } from '../api/index.ts';
 import { latestVersion, resolveGalleryVersion, throttleCreates } from '../engine/images.ts';
 import type { Plan } from '../engine/index.ts';
 import {
   computeConditions,
+  type ConditionUpdate,
   type ReadonlyStore,
   type ReconcileRequest,
   type ReconcileResult,
@@ -120,6 +122,18 @@ export function galleryStatus(
   };
 }
 
+/** Ready: some version is published; False with the reason when none is, or the spec is invalid. */
+function readyCondition(parsed: ParseResult<GalleryImageSpec>): ConditionUpdate {
+  if (!parsed.ok) {
+    const message = parsed.errors.map((e) => `spec.${e.field}: ${e.message}`).join('; ');
+    return { type: 'Ready', status: 'False', reason: 'InvalidSpec', message };
+  }
+  const count = parsed.value.versions.length;
+  return count > 0
+    ? { type: 'Ready', status: 'True', reason: 'Published', message: `${count} version(s)` }
+    : { type: 'Ready', status: 'False', reason: 'NoVersions', message: 'no version is published' };
+}
+
 /** Writes a GalleryImage's status: its versions, highest first, and what `latest` means where. */
 export class GalleryImageReconciler {
   private readonly store: ReadonlyStore<GalleryImage>;
@@ -141,44 +155,11 @@ export class GalleryImageReconciler {
     if (object === undefined) return {};
     const context = { generation: object.metadata.generation ?? 0, now: new Date(this.clock.now()) };
     const parsed = parseWith(GalleryImageSpec, object.spec);
-    const previous = asConditions(object.status?.conditions);
-    const status = parsed.ok
-      ? {
-          ...galleryStatus(parsed.value),
-          conditions: computeConditions(
-            previous,
-            [
-              parsed.value.versions.length > 0
-                ? {
-                    type: 'Ready',
-                    status: 'True',
-                    reason: 'Published',
-                    message: `${parsed.value.versions.length} version(s)`,
-                  }
-                : {
-                    type: 'Ready',
-                    status: 'False',
-                    reason: 'NoVersions',
-                    message: 'no version is published',
-                  },
-            ],
-            context,
-          ),
-        }
-      : {
-          conditions: computeConditions(
-            previous,
-            [
-              {
-                type: 'Ready',
-                status: 'False',
-                reason: 'InvalidSpec',
-                message: parsed.errors.map((e) => `spec.${e.field}: ${e.message}`).join('; '),
-              },
-            ],
-            context,
-          ),
-        };
+    const ready = readyCondition(parsed);
+    const status = {
+      ...(parsed.ok ? galleryStatus(parsed.value) : {}),
+      conditions: computeConditions(asConditions(object.status?.conditions), [ready], context),
+    };
     await this.statusWriter.update(GALLERYIMAGES, object, status);
     return {};
   };

@@ -7,7 +7,7 @@ import type { FieldError, Instance, ObjectMeta, Region, UnavailableOffering } fr
 import type { CloudProvider, RegionInstances, UnavailableOfferingsByRegion } from '../cloud/index.ts';
 import { toEngineRegion, toEngineUnavailable } from '../cloud/index.ts';
 import { plan as planPlacement, type GroupSpec, type Plan } from '../engine/index.ts';
-import type { LifecycleMetrics } from '../metrics/index.ts';
+import type { LifecycleMetrics, TerminationReason } from '../metrics/index.ts';
 import {
   eventSubjectOf,
   isAlreadyExists,
@@ -41,6 +41,7 @@ import {
 } from './group-status.ts';
 import {
   OWNER_INDEX,
+  deleteExactly,
   liveInstances,
   newInstance,
   ownerIndexValue,
@@ -298,8 +299,7 @@ export class GroupReconciler<S> {
         this.expectations.expect(ownerValue, { deletes: [...names] });
       },
       notDeleted: (names, uncertain = []) => {
-        this.expectations.lower(ownerValue, { deletes: [...names] });
-        this.expectations.markUncertain(ownerValue, uncertain);
+        this.expectations.writesFailed(ownerValue, 'deletes', names, uncertain);
       },
     });
   }
@@ -311,18 +311,16 @@ export class GroupReconciler<S> {
    */
   private async confirmUncertain(ownerValue: string, namespace: string): Promise<void> {
     const { creates, deletes } = this.expectations.uncertain(ownerValue);
-    const serverState = async (name: string): Promise<'present' | 'deleting' | 'absent' | undefined> => {
+    const serverState = async (name: string): Promise<Presence | undefined> => {
       try {
-        const instance = (await this.deps.client.get(INSTANCES, {
-          namespace,
-          name,
-        })) as DeepReadonly<Instance>;
-        return isBeingDeleted(instance) ? 'deleting' : 'present';
+        return presenceOf(
+          (await this.deps.client.get(INSTANCES, { namespace, name })) as DeepReadonly<Instance>,
+        );
       } catch (error) {
         return isNotFound(error) ? 'absent' : undefined;
       }
     };
-    const settle = async (name: string, notDone: (state: 'present' | 'deleting' | 'absent') => boolean) => {
+    const settle = async (name: string, notDone: (state: Presence) => boolean) => {
       const state = await serverState(name);
       if (state !== undefined)
         this.expectations.confirm(ownerValue, name, notDone(state) ? 'notDone' : 'happened');
@@ -333,10 +331,8 @@ export class GroupReconciler<S> {
     ]);
   }
 
-  private cacheState(namespace: string, name: string): 'present' | 'deleting' | 'absent' {
-    const instance = this.deps.instances.get(`${namespace}/${name}`);
-    if (instance === undefined) return 'absent';
-    return isBeingDeleted(instance) ? 'deleting' : 'present';
+  private cacheState(namespace: string, name: string): Presence {
+    return presenceOf(this.deps.instances.get(`${namespace}/${name}`));
   }
 
   private async plan(
@@ -383,26 +379,12 @@ export class GroupReconciler<S> {
       return instance ? [{ decision: d, instance }] : [];
     });
     if (deletes.length > 0) {
-      this.expectations.expect(ownerValue, { deletes: deletes.map((d) => d.instance.metadata.name) });
-      const nameOf = (d: { instance: DeepReadonly<Instance> }) => d.instance.metadata.name;
-      const notDeleted = (
-        items: readonly { instance: DeepReadonly<Instance> }[],
-        uncertain: readonly { instance: DeepReadonly<Instance> }[],
-      ) => {
-        this.expectations.lower(ownerValue, { deletes: items.map(nameOf) });
-        this.expectations.markUncertain(ownerValue, uncertain.map(nameOf));
-      };
-      await writePooled(
-        deletes,
-        async ({ decision, instance }) => {
-          await this.deleteInstance(instance);
-          this.deps.metrics.instanceTerminated(
-            this.metricGroup(group),
-            instance.spec.priority,
-            decision.rule === 'Failed' ? 'failure' : 'scale-in',
-          );
-        },
-        notDeleted,
+      await this.deleteTracked(
+        group,
+        deletes.map(({ decision, instance }) => ({
+          instance,
+          reason: decision.rule === 'Failed' ? 'failure' : 'scale-in',
+        })),
       );
       const failed = deletes.filter((d) => d.decision.rule === 'Failed').length;
       this.deps.events.record(subject, {
@@ -447,11 +429,8 @@ export class GroupReconciler<S> {
           }
         },
         (notCreated, uncertain) => {
-          this.expectations.lower(ownerValue, { creates: notCreated.map((o) => o.metadata.name) });
-          this.expectations.markUncertain(
-            ownerValue,
-            uncertain.map((o) => o.metadata.name),
-          );
+          const names = (objects: readonly Instance[]) => objects.map((o) => o.metadata.name);
+          this.expectations.writesFailed(ownerValue, 'creates', names(notCreated), names(uncertain));
         },
       );
       const summary = plan.creates
@@ -570,46 +549,54 @@ export class GroupReconciler<S> {
 
   /** Deletes on behalf of repairs and rebalancing, with the same expectations as the plan's deletes. */
   private lifecycleActions(group: DeepReadonly<GroupObject>): LifecycleActions {
-    const namespace = group.metadata.namespace ?? '';
-    const ownerValue = ownerIndexValue(this.adapter.kind, namespace, group.metadata.name);
     return {
-      deleteInstances: async (instances, reason) => {
-        this.expectations.expect(ownerValue, { deletes: instances.map((i) => i.metadata.name) });
-        await writePooled(
-          instances,
-          async (instance) => {
-            await this.deleteInstance(instance);
-            this.deps.metrics.instanceTerminated(this.metricGroup(group), instance.spec.priority, reason);
-          },
-          (notDeleted, uncertain) => {
-            this.expectations.lower(ownerValue, { deletes: notDeleted.map((i) => i.metadata.name) });
-            this.expectations.markUncertain(
-              ownerValue,
-              uncertain.map((i) => i.metadata.name),
-            );
-          },
-        );
-      },
+      deleteInstances: (instances, reason) =>
+        this.deleteTracked(
+          group,
+          instances.map((instance) => ({ instance, reason })),
+        ),
       subject: eventSubjectOf(group, this.adapter.kind),
     };
   }
 
-  /** Deletes this very VM (uid precondition, so a recreated namesake is safe); already gone is fine. */
-  private async deleteInstance(instance: DeepReadonly<Instance>): Promise<void> {
-    try {
-      await this.deps.client.delete(
-        INSTANCES,
-        { namespace: instance.metadata.namespace ?? '', name: instance.metadata.name },
-        { preconditions: { uid: instance.metadata.uid } },
-      );
-    } catch (error) {
-      if (!isNotFound(error)) throw error;
-    }
+  /**
+   * Deletes these VMs, a pool of writes at a time, waiting for the cache to show them gone before the next
+   * reconcile acts (expectations), and counts each as terminated for its reason.
+   */
+  private async deleteTracked(
+    group: DeepReadonly<GroupObject>,
+    victims: readonly { instance: DeepReadonly<Instance>; reason: TerminationReason }[],
+  ): Promise<void> {
+    const ownerValue = ownerIndexValue(
+      this.adapter.kind,
+      group.metadata.namespace ?? '',
+      group.metadata.name,
+    );
+    const names = (items: readonly { instance: DeepReadonly<Instance> }[]) =>
+      items.map((v) => v.instance.metadata.name);
+    this.expectations.expect(ownerValue, { deletes: names(victims) });
+    await writePooled(
+      victims,
+      async ({ instance, reason }) => {
+        await deleteExactly(this.deps.client, instance);
+        this.deps.metrics.instanceTerminated(this.metricGroup(group), instance.spec.priority, reason);
+      },
+      (notDone, uncertain) => {
+        this.expectations.writesFailed(ownerValue, 'deletes', names(notDone), names(uncertain));
+      },
+    );
   }
 
   private metricGroup(group: DeepReadonly<GroupObject>) {
     return { namespace: group.metadata.namespace ?? '', kind: this.adapter.kind, name: group.metadata.name };
   }
+}
+
+type Presence = 'present' | 'deleting' | 'absent';
+
+function presenceOf(instance: DeepReadonly<Instance> | undefined): Presence {
+  if (instance === undefined) return 'absent';
+  return isBeingDeleted(instance) ? 'deleting' : 'present';
 }
 
 /** The common conditions with the lifecycle hook's updates in place of the same types, new types after. */

@@ -9,7 +9,8 @@ import {
   type Priority,
 } from '../api/index.ts';
 import type { CreateGroup, CurrentInstance } from '../engine/index.ts';
-import { isBeingDeleted, type DeepReadonly } from '../runtime/index.ts';
+import { isBeingDeleted, isNotFound, type DeepReadonly, type ResourceClient } from '../runtime/index.ts';
+import { INSTANCES } from './resources.ts';
 
 export type GroupKind = 'ScaleSet' | 'ComputeFleet';
 
@@ -135,4 +136,20 @@ export function countByPriority(instances: readonly DeepReadonly<Instance>[]): R
   const counts: Record<Priority, number> = { Regular: 0, Spot: 0 };
   for (const instance of instances) counts[instance.spec.priority] += 1;
   return counts;
+}
+
+/** Deletes this very VM (uid precondition, so a recreated namesake is safe); already gone is fine. */
+export async function deleteExactly(
+  client: Pick<ResourceClient, 'delete'>,
+  instance: DeepReadonly<Instance>,
+): Promise<void> {
+  try {
+    await client.delete(
+      INSTANCES,
+      { namespace: instance.metadata.namespace ?? '', name: instance.metadata.name },
+      instance.metadata.uid === undefined ? {} : { preconditions: { uid: instance.metadata.uid } },
+    );
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+  }
 }

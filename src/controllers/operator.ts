@@ -131,7 +131,8 @@ export function createOperator(options: OperatorOptions): Operator {
   instances.addIndex(REGION_INDEX, regionOf);
   const groupReflectors = [scaleSets, computeFleets] as unknown as Reflector<GroupObject>[];
   for (const reflector of groupReflectors) reflector.addIndex(GROUP_INDEX_BY_REGION, regionOfGroup);
-  (groupReflectors[0] as Reflector<GroupObject>).addIndex(GALLERY_INDEX, galleryImageOf);
+  const scaleSetReflector = groupReflectors[0] as Reflector<GroupObject>;
+  scaleSetReflector.addIndex(GALLERY_INDEX, galleryImageOf);
 
   // The ledger's usage per pool, kept in step with the Instance cache, so allocations and plans read
   // counts instead of recounting every VM of the region.
@@ -235,7 +236,6 @@ export function createOperator(options: OperatorOptions): Operator {
     return controller;
   };
 
-  const scaleSetReflector = groupReflectors[0] as Reflector<GroupObject>;
   addGroupController(
     'scaleset',
     withUpgrades(scaleSetAdapter, {

@@ -28,7 +28,6 @@ import {
   certainlyNotDone,
   eventSubjectOf,
   formatTime,
-  isNotFound,
   type ConditionUpdate,
   type DeepReadonly,
   type EventRecorder,
@@ -43,8 +42,7 @@ import type {
   LifecycleRefusal,
   LifecycleResult,
 } from './group.ts';
-import { phaseOf } from './instances.ts';
-import { INSTANCES } from './resources.ts';
+import { deleteExactly, phaseOf } from './instances.ts';
 
 export interface UpgradeDeps {
   client: Pick<ResourceClient, 'delete'>;
@@ -222,33 +220,26 @@ async function deleteReplaced(
 ): Promise<Set<string>> {
   const gone = new Set<string>();
   if (step.replace.length === 0) return gone;
+  // The engine chose among these instances, so every name is found.
   const byName = new Map(input.instances.map((i) => [i.metadata.name, i]));
-  const namespace = input.group.metadata.namespace ?? '';
-  const names = step.replace.map((r) => r.name);
+  const victims = step.replace.flatMap((r) => byName.get(r.name) ?? []);
+  const names = victims.map((i) => i.metadata.name);
   input.expectDeletes(names);
-  for (const [n, name] of names.entries()) {
-    const instance = byName.get(name);
+  for (const [n, instance] of victims.entries()) {
     try {
-      await deps.client.delete(
-        INSTANCES,
-        { namespace, name },
-        instance?.metadata.uid === undefined ? {} : { preconditions: { uid: instance.metadata.uid } },
-      );
+      await deleteExactly(deps.client, instance);
     } catch (error) {
-      if (!isNotFound(error)) {
-        const refused = certainlyNotDone(error);
-        input.notDeleted([...(refused ? [name] : []), ...names.slice(n + 1)], refused ? [] : [name]);
-        throw error;
-      }
+      const refused = certainlyNotDone(error);
+      const name = instance.metadata.name;
+      input.notDeleted([...(refused ? [name] : []), ...names.slice(n + 1)], refused ? [] : [name]);
+      throw error;
     }
-    gone.add(name);
-    if (instance !== undefined) {
-      deps.metrics.instanceTerminated(
-        { namespace, kind: 'ScaleSet', name: input.group.metadata.name },
-        instance.spec.priority,
-        'upgrade',
-      );
-    }
+    gone.add(instance.metadata.name);
+    deps.metrics.instanceTerminated(
+      { namespace: input.group.metadata.namespace ?? '', kind: 'ScaleSet', name: input.group.metadata.name },
+      instance.spec.priority,
+      'upgrade',
+    );
   }
   input.logger.info({ upgraded: names.length }, 'stale instances replaced');
   return gone;

@@ -26,7 +26,8 @@ describe('Expectations', () => {
   it('an uncertain write confirmed as not done stops the wait; one that happened keeps it', () => {
     const expectations = new Expectations(new ManualClock(), 30_000);
     expectations.expect('g', { creates: ['g-1', 'g-2'], deletes: ['g-0'] });
-    expectations.markUncertain('g', ['g-1', 'g-0']);
+    expectations.writesFailed('g', 'creates', [], ['g-1']);
+    expectations.writesFailed('g', 'deletes', [], ['g-0']);
     expect(expectations.uncertain('g')).toEqual({ creates: ['g-1'], deletes: ['g-0'] });
     // g-2 reached the cache; g-1 and the delete of g-0 did not.
     const seen = cache({ 'g-0': 'present', 'g-2': 'present' });
@@ -38,10 +39,17 @@ describe('Expectations', () => {
     expect(expectations.satisfied('g', cache({ 'g-0': 'deleting', 'g-2': 'present' }))).toBe(true);
   });
 
+  it('a failed batch stops the wait for the writes certainly not done', () => {
+    const expectations = new Expectations(new ManualClock(), 30_000);
+    expectations.expect('g', { deletes: ['g-0', 'g-1'] });
+    expectations.writesFailed('g', 'deletes', ['g-1'], []);
+    expect(expectations.satisfied('g', cache({ 'g-1': 'present' }))).toBe(true);
+  });
+
   it('lowering a write also forgets that it was uncertain', () => {
     const expectations = new Expectations(new ManualClock(), 30_000);
     expectations.expect('g', { creates: ['g-1'] });
-    expectations.markUncertain('g', ['g-1']);
+    expectations.writesFailed('g', 'creates', [], ['g-1']);
     expectations.lower('g', { creates: ['g-1'] });
     expect(expectations.uncertain('g')).toEqual({ creates: [], deletes: [] });
     expect(expectations.satisfied('g', cache({}))).toBe(true);
