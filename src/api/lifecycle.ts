@@ -137,6 +137,7 @@ export const RepairsStatus = z.object({
     .optional()
     .describe('Why repairs wait (scaling, paused, a batch in flight).'),
 });
+export type RepairsStatus = z.output<typeof RepairsStatus>;
 
 export const RebalanceStatus = z.object({
   phase: z.enum(['Balanced', 'Moving', 'Blocked', 'Waiting']),
@@ -148,6 +149,7 @@ export const RebalanceStatus = z.object({
     .describe('The move under way: a VM created in toZone, one in fromZone deleted once it runs.'),
   message: z.string().max(1024).optional(),
 });
+export type RebalanceStatus = z.output<typeof RebalanceStatus>;
 
 export const AutoscaleStatus = z.object({
   activeProfile: z.string().optional().describe('The active profile; absent when none is (defaultCapacity).'),
@@ -156,3 +158,4 @@ export const AutoscaleStatus = z.object({
   minimum: z.int().min(0).optional(),
   maximum: z.int().min(0).optional(),
 });
+export type AutoscaleStatus = z.output<typeof AutoscaleStatus>;

@@ -11,19 +11,11 @@ const POLL = { timeoutMs: 60_000, intervalMs: 100 };
 const SLOW_TEST_MS = 180_000;
 const MINUTE = 60_000;
 
-interface AutoscaleView {
-  activeProfile?: string;
-  since?: string;
-  nextChangeAt?: string;
-  minimum?: number;
-  maximum?: number;
-}
-
 async function autoscaleOf(world: World, name: string) {
   const group = await getGroup(world, 'ScaleSet', name);
   return {
     capacity: group.spec['capacity'] as number,
-    autoscale: (group.status as { autoscale?: AutoscaleView } | undefined)?.autoscale,
+    autoscale: group.status?.autoscale,
   };
 }
 

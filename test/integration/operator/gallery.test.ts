@@ -10,7 +10,6 @@ import {
   INSTANCE_LABELS,
   VMS_PER_REPLICA,
   type GalleryImageStatus,
-  type ImageStatus,
   type Instance,
 } from '../../../src/api/index.ts';
 import { GALLERYIMAGES } from '../../../src/controllers/resources.ts';
@@ -28,7 +27,6 @@ import {
   waitReady,
   zoneSkew,
   type GroupManifest,
-  type GroupView,
   type World,
 } from './support.ts';
 
@@ -78,8 +76,6 @@ function gallery(world: World, name: string, versions: GalleryManifest['spec']['
   };
 }
 
-const imageOf = (group: GroupView): ImageStatus | undefined =>
-  (group.status as { image?: ImageStatus } | undefined)?.image;
 const versionsOf = (instances: readonly Instance[]) => instances.map((i) => i.spec.image?.version);
 
 async function galleryStatus(world: World, name: string): Promise<GalleryImageStatus | undefined> {
@@ -104,7 +100,7 @@ describeCluster('GalleryImages on the real control plane', () => {
         spec: { ...manifest.spec, region: world.region },
       });
       const { group, instances } = await waitReady(world, 'ScaleSet', 'web-gallery', 6);
-      expect(imageOf(group)).toMatchObject({
+      expect(group.status?.image).toMatchObject({
         source: 'Gallery',
         name: 'web-image',
         version: '1.1.0',
@@ -144,8 +140,8 @@ describeCluster('GalleryImages on the real control plane', () => {
           );
           maxSkew = Math.max(maxSkew, zoneSkew(now, ZONES));
           const current = await getGroup(world, 'ScaleSet', 'web-gallery');
-          const upgrade = (current.status as { upgrade?: { phase: string; totalBatches: number } }).upgrade;
-          expect(imageOf(current)?.version).toBe('1.2.0');
+          const upgrade = current.status?.upgrade;
+          expect(current.status?.image?.version).toBe('1.2.0');
           expect(upgrade?.phase).toBe('Completed');
           expect(now.map(phase)).toEqual(Array<string>(6).fill('Running'));
           expect(versionsOf(now)).toEqual(Array<string>(6).fill('1.2.0'));
@@ -241,7 +237,7 @@ describeCluster('GalleryImages on the real control plane', () => {
             firstWave = Math.max(firstWave ?? 0, zoneSkew(instances, ZONES));
           }
           const group = await getGroup(world, 'ScaleSet', 'burst');
-          const image = imageOf(group);
+          const image = group.status?.image;
           if (image?.throttled === true) {
             sawThrottled = true;
             expect(image.message).toContain(`at most ${VMS_PER_REPLICA} VMs provisioning from it at once`);

@@ -25,17 +25,8 @@ const POLL = { timeoutMs: 60_000, intervalMs: 100 };
 const SLOW_TEST_MS = 180_000;
 const MINUTE = 60_000;
 
-interface RepairsView {
-  action: string;
-  unhealthy: number;
-  repairedTotal: number;
-  inProgress: number;
-  lastBatch?: string[];
-}
-
-async function repairsOf(world: World, name: string): Promise<RepairsView | undefined> {
-  const group = await getGroup(world, 'ScaleSet', name);
-  return (group.status as { repairs?: RepairsView } | undefined)?.repairs;
+async function repairsOf(world: World, name: string) {
+  return (await getGroup(world, 'ScaleSet', name)).status?.repairs;
 }
 
 async function protect(world: World, instance: Instance): Promise<void> {

@@ -20,10 +20,15 @@ import {
   INSTANCE_LABELS,
   ScaleSetSpec,
   parseWith,
+  type AutoscaleStatus,
+  type ImageStatus,
   type Instance,
   type Priority,
+  type RebalanceStatus,
   type Region,
   type RegionSpec,
+  type RepairsStatus,
+  type UpgradeStatus,
 } from '../../../src/api/index.ts';
 import { computePools, toEngineRegion, type CloudProvider, type Pool } from '../../../src/cloud/index.ts';
 import { createOperator, type Operator } from '../../../src/controllers/operator.ts';
@@ -243,6 +248,12 @@ export interface GroupView {
       projectedHourlyCost: number;
       decisions: string[];
     };
+    // ScaleSet lifecycle, as the API defines it.
+    upgrade?: UpgradeStatus;
+    image?: ImageStatus;
+    repairs?: RepairsStatus;
+    rebalance?: RebalanceStatus;
+    autoscale?: AutoscaleStatus;
   };
 }
 

@@ -24,30 +24,11 @@ import {
   scaleSet,
   waitReady,
   zoneSkew,
-  type GroupView,
   type World,
 } from './support.ts';
 
 const ZONES = ['1', '2', '3'];
 const POLL = { timeoutMs: 60_000, intervalMs: 100 };
-
-interface UpgradeView {
-  mode: string;
-  targetModelHash: string;
-  phase: string;
-  successful: number;
-  failed: number;
-  inProgress: number;
-  pending: number;
-  currentBatch: number;
-  totalBatches: number;
-  batchSize: number;
-  manualPending?: string[];
-  protectedStale?: string[];
-}
-
-const upgradeOf = (group: GroupView): UpgradeView | undefined =>
-  (group.status as { upgrade?: UpgradeView } | undefined)?.upgrade;
 
 const hashOf = (i: Instance) => i.metadata.labels?.[INSTANCE_LABELS.modelHash] ?? '';
 const live = (instances: readonly Instance[]) =>
@@ -85,7 +66,7 @@ async function waitUpgraded(world: World, name: string, count: number, timeoutMs
       const group = await getGroup(world, 'ScaleSet', name);
       // The status must describe the spec as it is now, not the one before the change.
       if (group.status?.observedGeneration !== group.metadata.generation) throw new Error('status behind');
-      const upgrade = upgradeOf(group);
+      const upgrade = group.status.upgrade;
       if (upgrade?.phase !== 'Completed') throw new Error(`upgrade ${JSON.stringify(upgrade)}`);
       const instances = await instancesOf(world, 'ScaleSet', name);
       if (instances.length !== count) throw new Error(`${instances.length} instances`);
@@ -132,7 +113,7 @@ describeCluster('ScaleSet upgrades on the real control plane', () => {
           const running = instances.filter((i) => phase(i) === 'Running').length;
           maxInFlight = Math.max(maxInFlight, 20 - Math.min(20, running));
           const group = await getGroup(world, 'ScaleSet', 'web');
-          const upgrade = upgradeOf(group);
+          const upgrade = group.status?.upgrade;
           if (upgrade !== undefined && upgrade.currentBatch > 0) batches.add(upgrade.currentBatch);
           if (
             upgrade?.phase !== 'Completed' ||
@@ -213,7 +194,7 @@ describeCluster('ScaleSet upgrades on the real control plane', () => {
       await patchSpec(world, 'ScaleSet', 'db', { image: { version: '24.04.1' } });
       const listed = await eventually(async () => {
         const group = await getGroup(world, 'ScaleSet', 'db');
-        const upgrade = upgradeOf(group);
+        const upgrade = group.status?.upgrade;
         expect(upgrade?.phase).toBe('ManualUpgradePending');
         expect(upgrade?.manualPending).toEqual(before.map((i) => i.metadata.name));
         return upgrade;
@@ -230,7 +211,7 @@ describeCluster('ScaleSet upgrades on the real control plane', () => {
         const instances = await instancesOf(world, 'ScaleSet', 'db');
         expect(instances.map((i) => i.metadata.name)).not.toContain(chosen.metadata.name);
         expect(instances.map(phase)).toEqual(Array<string>(4).fill('Running'));
-        const upgrade = upgradeOf(await getGroup(world, 'ScaleSet', 'db'));
+        const upgrade = (await getGroup(world, 'ScaleSet', 'db')).status?.upgrade;
         expect(upgrade?.manualPending).toEqual(
           before.filter((i) => i !== chosen).map((i) => i.metadata.name),
         );
@@ -245,7 +226,7 @@ describeCluster('ScaleSet upgrades on the real control plane', () => {
       const upgraded = await instancesOf(world, 'ScaleSet', 'db');
       await patchSpec(world, 'ScaleSet', 'db', { image: { version: '24.04.2' } });
       await eventually(async () => {
-        const next = upgradeOf(await getGroup(world, 'ScaleSet', 'db'));
+        const next = (await getGroup(world, 'ScaleSet', 'db')).status?.upgrade;
         expect(next?.targetModelHash).not.toBe(upgrade.targetModelHash);
         expect(next?.manualPending).toHaveLength(4);
       }, POLL);
@@ -283,7 +264,7 @@ describeCluster('ScaleSet upgrades on the real control plane', () => {
       await patchSpec(world, 'ScaleSet', 'svc', { image: { version: '24.04.9' } });
       const firstBatch = await eventually(async () => {
         const group = await getGroup(world, 'ScaleSet', 'svc');
-        const upgrade = upgradeOf(group);
+        const upgrade = group.status?.upgrade;
         expect(upgrade).toMatchObject({ currentBatch: 1, successful: 2, pending: 2 });
         const instances = await instancesOf(world, 'ScaleSet', 'svc');
         const fresh = instances.filter((i) => hashOf(i) === upgrade?.targetModelHash);
@@ -294,7 +275,7 @@ describeCluster('ScaleSet upgrades on the real control plane', () => {
       await setHealth(world, (firstBatch[0] as Instance).metadata.name, 'Unhealthy');
       const stopped = await eventually(async () => {
         const group = await getGroup(world, 'ScaleSet', 'svc');
-        expect(upgradeOf(group)?.phase).toBe('Paused');
+        expect(group.status?.upgrade?.phase).toBe('Paused');
         const progressing = conditionOf(group, 'Progressing');
         expect(progressing).toMatchObject({ status: 'False', reason: 'RollingUpgradeLimitBreached' });
         expect(conditionOf(group, 'Degraded')).toMatchObject({
@@ -312,7 +293,7 @@ describeCluster('ScaleSet upgrades on the real control plane', () => {
       await eventually(async () => {
         const group = await getGroup(world, 'ScaleSet', 'svc');
         expect(group.status?.observedGeneration).toBe(group.metadata.generation);
-        expect(upgradeOf(group)).toMatchObject({ phase: 'Paused', pending: 2 });
+        expect(group.status?.upgrade).toMatchObject({ phase: 'Paused', pending: 2 });
       }, POLL);
       const warnings = await eventsAbout(world, 'ScaleSet', 'svc');
       expect(warnings.some((e) => e.reason === 'RollingUpgradeLimitBreached' && e.type === 'Warning')).toBe(
@@ -322,7 +303,7 @@ describeCluster('ScaleSet upgrades on the real control plane', () => {
       await setHealth(world, (firstBatch[0] as Instance).metadata.name, 'Healthy');
       const { group } = await waitUpgraded(world, 'svc', 4);
       expect(conditionOf(group, 'Degraded')?.reason).not.toBe('RollingUpgradeLimitBreached');
-      expect(upgradeOf(group)).toMatchObject({ currentBatch: 2, totalBatches: 2 });
+      expect(group.status?.upgrade).toMatchObject({ currentBatch: 2, totalBatches: 2 });
     },
     90_000,
   );
@@ -354,7 +335,7 @@ describeCluster('ScaleSet upgrades on the real control plane', () => {
           minRunning = Math.min(minRunning, instances.filter((i) => phase(i) === 'Running').length);
           maxLive = Math.max(maxLive, instances.length);
           const group = await getGroup(world, 'ScaleSet', 'edge');
-          const upgrade = upgradeOf(group);
+          const upgrade = group.status?.upgrade;
           expect(group.status?.observedGeneration).toBe(group.metadata.generation);
           expect(upgrade?.phase).toBe('Completed');
           expect(instances.map(phase)).toEqual(Array<string>(4).fill('Running'));
@@ -399,7 +380,7 @@ describeCluster('ScaleSet upgrades on the real control plane', () => {
       await patchSpec(world, 'ScaleSet', 'app', { image: { version: '24.04.3' } });
       const settled = await eventually(async () => {
         const group = await getGroup(world, 'ScaleSet', 'app');
-        const upgrade = upgradeOf(group);
+        const upgrade = group.status?.upgrade;
         expect(upgrade).toMatchObject({
           phase: 'Completed',
           protectedStale: [kept.metadata.name],
