@@ -24,6 +24,7 @@ import {
   Controller,
   Manager,
   generationChanged,
+  isBeingDeleted,
   keyOf,
   systemClock,
   type Clock,
@@ -165,7 +166,10 @@ export function createOperator(options: OperatorOptions): Operator {
       if (lifted > 0) logger.info({ region: current.metadata.name, lifted }, 'unavailable offerings lifted');
     },
   });
-  const evictionLedger = new EvictionLedger();
+  const evictionLedger = new EvictionLedger((key) => {
+    const instance = instances.store.get(key);
+    return instance !== undefined && !isBeingDeleted(instance);
+  });
   const common = {
     provider,
     unavailable,

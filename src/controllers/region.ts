@@ -130,7 +130,10 @@ export class RegionReconciler {
       const owner =
         group?.kind === 'ComputeFleet' ? this.deps.fleetMaintains(namespace, group.name) : undefined;
       if (group !== undefined && owner === false) {
-        this.deps.evictionLedger.record(`${namespace}/${group.name}`, 1);
+        this.deps.evictionLedger.record(
+          `${namespace}/${group.name}`,
+          `${namespace}/${instance.metadata.name}`,
+        );
       }
       try {
         await this.deps.client.delete(INSTANCES, { namespace, name: instance.metadata.name });

@@ -1,10 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { EvictionLedger } from '../../../src/controllers/eviction-ledger.ts';
 
+/** Records evictions of `names` for one fleet (each a distinct VM). */
+function evict(ledger: EvictionLedger, owner: string, ...names: string[]): void {
+  for (const name of names) ledger.record(owner, `ns/${name}`);
+}
+
 describe('EvictionLedger', () => {
   it('adds recorded evictions to what the cached status says until a write carries them', () => {
     const ledger = new EvictionLedger();
-    ledger.record('ns/fleet', 2);
+    evict(ledger, 'ns/fleet', 'a', 'b');
     expect(ledger.total('ns/fleet', 1)).toBe(3);
     ledger.written('ns/fleet', 3);
     // The cache still shows the old status: the written total stands.
@@ -15,20 +20,36 @@ describe('EvictionLedger', () => {
 
   it('keeps an eviction recorded while a status write is in flight', () => {
     const ledger = new EvictionLedger();
-    ledger.record('ns/fleet', 2);
+    evict(ledger, 'ns/fleet', 'a', 'b');
     const carried = ledger.total('ns/fleet', 0);
-    ledger.record('ns/fleet', 1); // the Region controller evicts one more during the write
+    evict(ledger, 'ns/fleet', 'c'); // the Region controller evicts one more during the write
     ledger.written('ns/fleet', carried);
     expect(carried).toBe(2);
     expect(ledger.total('ns/fleet', 0)).toBe(3);
     expect(ledger.total('ns/fleet', 2)).toBe(3);
   });
 
+  it('counts an eviction only once the cache no longer shows its VM live, and each VM once', () => {
+    const live = new Set(['ns/a', 'ns/b']);
+    const ledger = new EvictionLedger((key) => live.has(key));
+    evict(ledger, 'ns/fleet', 'a', 'b', 'b');
+    // Both still run in the cache: the plan counts them as VMs, not as lost capacity.
+    expect(ledger.peek('ns/fleet', 0)).toBe(0);
+    expect(ledger.total('ns/fleet', 0)).toBe(0);
+    live.delete('ns/a');
+    expect(ledger.peek('ns/fleet', 0)).toBe(1);
+    const carried = ledger.total('ns/fleet', 0);
+    ledger.written('ns/fleet', carried);
+    // b's delete reaches the cache after the write that carried a: it is counted next, once.
+    live.delete('ns/b');
+    expect(ledger.total('ns/fleet', 1)).toBe(2);
+  });
+
   it('peek gives the same total and changes nothing', () => {
     const ledger = new EvictionLedger();
-    ledger.record('ns/fleet', 2);
+    evict(ledger, 'ns/fleet', 'a', 'b');
     expect(ledger.peek('ns/fleet', 1)).toBe(3);
-    ledger.record('ns/fleet', 1);
+    evict(ledger, 'ns/fleet', 'c');
     expect(ledger.peek('ns/fleet', 1)).toBe(4);
     const carried = ledger.total('ns/fleet', 1);
     expect(carried).toBe(4);
@@ -40,7 +61,7 @@ describe('EvictionLedger', () => {
 
   it('keeps owners apart', () => {
     const ledger = new EvictionLedger();
-    ledger.record('ns/a', 1);
+    evict(ledger, 'ns/a', 'x');
     expect(ledger.total('ns/b', 4)).toBe(4);
     expect(ledger.total('ns/a', 0)).toBe(1);
   });
