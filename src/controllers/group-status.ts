@@ -114,10 +114,9 @@ const DEGRADED_REASONS: readonly ShortfallReason[] = [
 function firstShortfall(
   outcomes: readonly PriorityOutcome[],
 ): { reason: ShortfallReason; message: string } | undefined {
-  // A target is missed when it is short, or when protected instances hold it above its target (the
-  // engine reports that as a reason with no shortfall, since nothing is missing).
-  const missed = (o: PriorityOutcome) =>
-    o.shortfall > 0 || o.reasons.some((r) => r.reason === 'ProtectedInstances');
+  // A target is missed when it is short, or when the engine gives a reason with no shortfall: protected
+  // instances hold it above its target, or strict zone balance cannot be kept.
+  const missed = (o: PriorityOutcome) => o.shortfall > 0 || o.reasons.length > 0;
   const all = outcomes.flatMap((o) =>
     missed(o) ? o.reasons.map((r) => ({ ...r, priority: o.priority })) : [],
   );

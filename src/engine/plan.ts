@@ -20,7 +20,7 @@ import { formatPrice, fromMicros, toMicros } from './money.ts';
 import { NO_RELAXATION, place, type Need, type PlacementRequest, type PlacementResult } from './placement.ts';
 import { candidatePools, domainsOf, indexPools, poolKey, zoneInfo, type CandidatePool } from './pools.ts';
 import { targetsOf, type Target } from './priority.ts';
-import { chooseVictims } from './removal.ts';
+import { chooseVictims, trimToStrictBalance } from './removal.ts';
 import { compareNames, resolveSizes } from './sizes.ts';
 import { spreadOf } from './spread.ts';
 import {
@@ -31,6 +31,7 @@ import {
   type ZoneRanking,
 } from './zones.ts';
 import type {
+  CurrentInstance,
   DeleteDecision,
   Plan,
   PlanInput,
@@ -46,10 +47,58 @@ interface TargetState {
   readonly held: number;
   readonly removed: number;
   readonly protectedExcess: number;
+  /** Units kept above target because removing them would break strict zone balance. */
+  readonly balanceExcess: number;
   readonly need: number;
 }
 
 export function plan(input: PlanInput): Plan {
+  const first = planOnce(input);
+  const trims = strictTrims(input, first);
+  if (trims.length === 0) return first;
+  // Plan again without the VMs taken back, so the same plan also places what balance now allows.
+  const trimmed = new Set(trims.map((d) => d.id));
+  const again = plan({ ...input, current: input.current.filter((c) => !trimmed.has(c.id)) });
+  const units = (priorities: readonly Priority[]) =>
+    input.current
+      .filter((c) => trimmed.has(c.id) && priorities.includes(c.priority))
+      .reduce((sum, c) => sum + (input.spec.capacityUnit === 'VCpu' ? vCpusIn(input, c.size) : 1), 0);
+  return {
+    ...again,
+    deletes: [...trims, ...again.deletes],
+    outcomes: again.outcomes.map((o) => ({
+      ...o,
+      current: o.current + units([o.priority]),
+      removing: o.removing + units([o.priority]),
+    })),
+    decisions: bounded([
+      `strict zone balance: ${trims.length} VM(s) not yet running taken back (zones left ahead after allocation failures)`,
+      ...again.decisions,
+    ]),
+  };
+}
+
+/** The not-yet-running VMs strict balance takes back after `result`, when it leaves the zones apart. */
+function strictTrims(input: PlanInput, result: Plan): DeleteDecision[] {
+  const { spec } = input;
+  const zones = placementZones(spec);
+  if (spec.zonePolicy.kind !== 'Balanced' || !spec.zonePolicy.strict || zones.length < 2) return [];
+  const totals = new Map<string, number>();
+  for (const cell of result.distribution) totals.set(cell.zone, (totals.get(cell.zone) ?? 0) + cell.count);
+  const deleted = new Set(result.deletes.map((d) => d.id));
+  return trimToStrictBalance({
+    candidates: input.current.filter((c) => !deleted.has(c.id)).sort((a, b) => a.id - b.id),
+    strictZones: zones,
+    totals,
+    rule: spec.scaleInRule,
+  });
+}
+
+function vCpusIn(input: PlanInput, size: string): number {
+  return input.region.sizes.find((s) => s.name === size)?.vCPUs ?? 0;
+}
+
+function planOnce(input: PlanInput): Plan {
   const { spec, region, now } = input;
   const catalogue = new Map(region.sizes.map((size) => [size.name, size]));
   const sizes = resolveSizes(spec.sizes, region.sizes, spec.limits.maxSizes);
@@ -59,6 +108,8 @@ export function plan(input: PlanInput): Plan {
   const zoneSet = new Set(zones);
   const domains = (zone: string) => domainsOf(zoneInfo(region, zone), spec.platformFaultDomainCount);
   const occupancy = Occupancy.of(state.ledger);
+  const strictZones =
+    spec.zonePolicy.kind === 'Balanced' && spec.zonePolicy.strict && zones.length > 1 ? zones : undefined;
 
   const deletes: DeleteDecision[] = state.failed
     .filter((instance) => !instance.protectedFromScaleIn && !instance.protectedFromScaleSetActions)
@@ -73,34 +124,58 @@ export function plan(input: PlanInput): Plan {
   const targets = targetsOf(spec);
   const cells = state.ledger.cells();
   const victims: CountedInstance[] = [];
-  const targetStates = targets.map((target): TargetState => {
-    const held = cells
-      .filter((cell) => target.counts.includes(cell.priority))
-      .reduce((sum, cell) => sum + cell.count * (spec.capacityUnit === 'VCpu' ? cell.vCPUs : 1), 0);
-    if (held <= target.target)
-      return { target, held, removed: 0, protectedExcess: 0, need: target.target - held };
+  const removeFrom = (target: Target, excess: number) => {
+    const taken = new Set(victims.map((v) => v.instance.id));
     const removal = chooseVictims({
       candidates: withUnits(
-        state.counted.filter((c) => target.counts.includes(c.priority)),
+        state.counted.filter((c) => target.counts.includes(c.priority) && !taken.has(c.id)),
         state.vCpusOf,
         spec.capacityUnit,
       ),
-      excess: held - target.target,
+      excess,
       unit: spec.capacityUnit,
       rule: spec.scaleInRule,
       zones: zoneSet,
       occupancy,
+      strictZones,
     });
     deletes.push(...removal.deletes);
     victims.push(...removal.victims);
+    return removal;
+  };
+  let targetStates = targets.map((target): TargetState => {
+    const held = cells
+      .filter((cell) => target.counts.includes(cell.priority))
+      .reduce((sum, cell) => sum + cell.count * (spec.capacityUnit === 'VCpu' ? cell.vCPUs : 1), 0);
+    if (held <= target.target)
+      return { target, held, removed: 0, protectedExcess: 0, balanceExcess: 0, need: target.target - held };
+    const removal = removeFrom(target, held - target.target);
     return {
       target,
       held,
       removed: removal.removedUnits,
       protectedExcess: removal.blockedByProtection,
+      balanceExcess: removal.blockedByBalance,
       need: 0,
     };
   });
+  // Strict balance may refuse one priority's victim until another priority's removal levels the zones: go
+  // round the targets again while that makes progress.
+  for (let progress = strictZones !== undefined; progress;) {
+    progress = false;
+    targetStates = targetStates.map((t) => {
+      if (t.balanceExcess <= 0) return t;
+      const removal = removeFrom(t.target, t.balanceExcess);
+      if (removal.removedUnits === 0) return t;
+      progress = true;
+      return {
+        ...t,
+        removed: t.removed + removal.removedUnits,
+        protectedExcess: t.protectedExcess + removal.blockedByProtection,
+        balanceExcess: removal.blockedByBalance,
+      };
+    });
+  }
 
   const pools = candidatePools({
     targets,
@@ -164,6 +239,7 @@ export function plan(input: PlanInput): Plan {
       domainsShort: zones.filter((zone) => spec.platformFaultDomainCount > 1 && domains(zone).length === 0),
     }),
   );
+  if (strictZones) reportImbalance(outcomes, strictZones, occupancy);
 
   const ledger = state.ledger;
   for (const victim of victims) ledger.add(victim.instance, victim.vCPUs, -1);
@@ -195,6 +271,28 @@ export function plan(input: PlanInput): Plan {
     unavailable: active,
     decisions: bounded(decisions),
     provenOptimal: placement.proven,
+  };
+}
+
+/**
+ * Strict balance the plan cannot restore (running or protected VMs hold the zones apart): say so on the first
+ * outcome, unless a shortfall already does, so the group is never Ready with its zones more than 1 apart.
+ */
+function reportImbalance(outcomes: PriorityOutcome[], strictZones: readonly string[], occupancy: Occupancy) {
+  const totals = strictZones.map((zone) => occupancy.count(zone));
+  if (Math.max(...totals) - Math.min(...totals) <= 1) return;
+  if (outcomes.some((o) => o.reasons.some((r) => r.reason === 'ZoneBalanceBlocked'))) return;
+  const first = outcomes[0];
+  if (!first) return;
+  outcomes[0] = {
+    ...first,
+    reasons: [
+      ...first.reasons,
+      {
+        reason: 'ZoneBalanceBlocked',
+        message: `strict zone balance: zones ${strictZones.join('/')} hold ${totals.join('/')}, more than 1 apart, and no VM that is not running yet can be taken back`,
+      },
+    ],
   };
 }
 
@@ -246,6 +344,13 @@ function outcomeOf(t: TargetState, placed: number, context: OutcomeContext): Pri
   const priority = t.target.priority;
   const achievable = t.held - t.removed + placed;
   const reasons: ShortfallDetail[] = [];
+  if (t.balanceExcess > 0) {
+    const held = context.zones.map((zone) => context.base.zoneCurrent.get(zone) ?? 0).join('/');
+    reasons.push({
+      reason: 'ZoneBalanceBlocked',
+      message: `${t.balanceExcess} ${unitLabel(context.spec.capacityUnit)} above target kept: zones ${context.zones.join('/')} hold ${held} and protected instances pin the fullest, so removing more would leave them more than 1 apart`,
+    });
+  }
   if (t.protectedExcess > 0) {
     reasons.push({
       reason: 'ProtectedInstances',

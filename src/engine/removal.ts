@@ -6,8 +6,13 @@
 // holding the most, and finally the scale-in rule: Default and NewestVM take the highest instanceId,
 // OldestVM the lowest. Zone and fault-domain fullness count every instance of the group (both priorities,
 // protected ones included), recounted after each removal.
+//
+// Strict zone balance (Azure: a scaling operation that would leave the set unbalanced is blocked) adds one
+// guard: a victim may only come from a zone whose removal keeps the group's zones within 1 of each other (or
+// no further apart than they already are). When protected VMs pin a zone, scale-in stops short instead of
+// emptying the others, and the plan says ZoneBalanceBlocked.
 import type { CountedInstance, Occupancy } from './current.ts';
-import type { CapacityUnit, DeleteDecision, RemovalRule, ScaleInRule } from './types.ts';
+import type { CapacityUnit, CurrentInstance, DeleteDecision, RemovalRule, ScaleInRule } from './types.ts';
 
 export interface RemovalRequest {
   /** Ascending instanceId (as classifyCurrent returns them). */
@@ -18,6 +23,8 @@ export interface RemovalRequest {
   readonly rule: ScaleInRule;
   readonly zones: ReadonlySet<string>;
   readonly occupancy: Occupancy;
+  /** The zones strict balance holds within 1 of each other; absent without strict balance. */
+  readonly strictZones?: readonly string[] | undefined;
 }
 
 export interface RemovalResult {
@@ -27,6 +34,8 @@ export interface RemovalResult {
   readonly removedUnits: number;
   /** Units still above target because only protected instances are left. */
   readonly blockedByProtection: number;
+  /** Units still above target because removing more would break strict zone balance. */
+  readonly blockedByBalance: number;
 }
 
 export function isProtected(c: CountedInstance): boolean {
@@ -38,31 +47,54 @@ export function chooseVictims(request: RemovalRequest): RemovalResult {
   const victims: CountedInstance[] = [];
   let excess = request.excess;
   let removedUnits = 0;
-  for (const tier of tiersOf(request)) {
-    while (excess > 0) {
-      const victim = pickVictim(tier.buckets, request, excess);
-      if (!victim) break;
-      const { instance } = victim.member;
-      deletes.push({
-        id: instance.id,
-        name: instance.name,
-        priority: instance.priority,
-        rule: tier.rule,
-        reason: describe(tier.rule, victim, request.rule),
-      });
-      victims.push(victim.member);
-      request.occupancy.remove(instance.zone, instance.faultDomain, victim.member.vCPUs);
-      excess -= victim.member.units;
-      removedUnits += victim.member.units;
+  const tiers = tiersOf(request);
+  // Strict balance can refuse a tier's zone until a later tier has taken from another: go round again.
+  for (let progress = true; progress && excess > 0;) {
+    progress = false;
+    for (const tier of tiers) {
+      while (excess > 0) {
+        const victim = pickVictim(tier.buckets, request, excess);
+        if (!victim) break;
+        progress = true;
+        const { instance } = victim.member;
+        deletes.push({
+          id: instance.id,
+          name: instance.name,
+          priority: instance.priority,
+          rule: tier.rule,
+          reason: describe(tier.rule, victim, request.rule),
+        });
+        victims.push(victim.member);
+        request.occupancy.remove(instance.zone, instance.faultDomain, victim.member.vCPUs);
+        excess -= victim.member.units;
+        removedUnits += victim.member.units;
+      }
     }
   }
-  const protectedUnits = request.candidates.filter(isProtected).reduce((sum, c) => sum + c.units, 0);
+  const taken = new Set(victims);
+  const left = request.candidates.filter((c) => !taken.has(c));
+  const protectedUnits = left.filter(isProtected).reduce((sum, c) => sum + c.units, 0);
+  const removableUnits = left.filter((c) => !isProtected(c)).reduce((sum, c) => sum + c.units, 0);
+  const blockedByBalance = excess > 0 ? Math.min(excess, removableUnits) : 0;
   return {
     deletes,
     victims,
     removedUnits,
-    blockedByProtection: excess > 0 ? Math.min(excess, protectedUnits) : 0,
+    blockedByProtection: excess > 0 ? Math.min(excess - blockedByBalance, protectedUnits) : 0,
+    blockedByBalance,
   };
+}
+
+/**
+ * Whether taking one VM out of `zone` keeps strict balance: the zone is above the least-filled one (the
+ * spread cannot grow), or every zone holds the same (the spread becomes 1). Zones outside the strict set
+ * (leftovers after a zone change) are always free to shrink.
+ */
+export function keepsBalance(occupancy: Occupancy, strictZones: readonly string[] | undefined, zone: string) {
+  if (strictZones === undefined || strictZones.length < 2 || !strictZones.includes(zone)) return true;
+  const counts = strictZones.map((z) => occupancy.count(z));
+  const least = Math.min(...counts);
+  return occupancy.count(zone) > least || Math.max(...counts) === least;
 }
 
 interface Tier {
@@ -122,7 +154,10 @@ interface Victim {
 
 function pickVictim(buckets: readonly Bucket[], request: RemovalRequest, excess: number): Victim | undefined {
   const fits = (member: CountedInstance) => member.units <= excess;
-  const live = buckets.filter((bucket) => bucket.members.some(fits));
+  const live = buckets.filter(
+    (bucket) =>
+      bucket.members.some(fits) && keepsBalance(request.occupancy, request.strictZones, bucket.zone),
+  );
   if (live.length === 0) return undefined;
   const zoneCount = Math.max(...live.map((b) => request.occupancy.count(b.zone)));
   const inFullestZones = live.filter((b) => request.occupancy.count(b.zone) === zoneCount);
@@ -164,4 +199,54 @@ function describe(rule: RemovalRule, victim: Victim, scaleInRule: ScaleInRule): 
     default:
       return `${where}; ${rule}: ${which}`;
   }
+}
+
+export interface TrimRequest {
+  /** The instances left after the plan's own deletes, ascending instanceId. */
+  readonly candidates: readonly CurrentInstance[];
+  readonly strictZones: readonly string[];
+  /** Instances per zone once the plan is carried out. */
+  readonly totals: ReadonlyMap<string, number>;
+  readonly rule: ScaleInRule;
+}
+
+/**
+ * Strict balance after the fact: a scale-out planned balanced whose VMs in one zone then failed to allocate
+ * (that zone now blocked) leaves the others ahead. Its VMs there that are not running yet are taken back,
+ * fullest zone first, until the zones are within 1 again — Azure blocks such an operation as a whole.
+ * Running VMs are never taken: if they alone keep the zones apart, the plan only says so.
+ */
+export function trimToStrictBalance(request: TrimRequest): DeleteDecision[] {
+  const totals = new Map(request.strictZones.map((zone) => [zone, request.totals.get(zone) ?? 0]));
+  const pending = request.candidates.filter(
+    (c) =>
+      !c.protectedFromScaleIn &&
+      !c.protectedFromScaleSetActions &&
+      (c.phase === 'Pending' || c.phase === 'Provisioning') &&
+      totals.has(c.zone),
+  );
+  // Default and NewestVM take the newest first, OldestVM the oldest, as scale-in would.
+  if (request.rule !== 'OldestVM') pending.reverse();
+  const deletes: DeleteDecision[] = [];
+  for (;;) {
+    const least = Math.min(...totals.values());
+    const most = Math.max(...totals.values());
+    if (most - least <= 1) break;
+    // The fullest zone first; if none of its VMs can go, any zone still more than 1 ahead.
+    const ahead = (c: CurrentInstance, level: number) => (totals.get(c.zone) ?? 0) >= level;
+    let index = pending.findIndex((c) => ahead(c, most));
+    if (index < 0) index = pending.findIndex((c) => ahead(c, least + 2));
+    const [victim] = index >= 0 ? pending.splice(index, 1) : [];
+    if (!victim) break;
+    const held = totals.get(victim.zone) ?? 0;
+    deletes.push({
+      id: victim.id,
+      name: victim.name,
+      priority: victim.priority,
+      rule: 'ZoneBalance',
+      reason: `not yet Running; zone ${victim.zone} (${held}) is more than 1 above the least-filled zone (${least}) and strict balance cannot raise that one`,
+    });
+    totals.set(victim.zone, held - 1);
+  }
+  return deletes;
 }

@@ -229,7 +229,15 @@ export interface CreateGroup {
  * (NotYetRunning, Deallocated, OutsideZones) and finally by the scale-in rule (Default, NewestVM, OldestVM).
  */
 export type RemovalRule =
-  'Failed' | 'NotYetRunning' | 'Deallocated' | 'OutsideZones' | 'Default' | 'NewestVM' | 'OldestVM';
+  | 'Failed'
+  | 'NotYetRunning'
+  | 'Deallocated'
+  | 'OutsideZones'
+  | 'Default'
+  | 'NewestVM'
+  | 'OldestVM'
+  /** Taken back so strict zone balance holds after another zone failed to allocate (removal.ts). */
+  | 'ZoneBalance';
 
 export interface DeleteDecision {
   readonly id: number;
