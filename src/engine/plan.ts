@@ -31,7 +31,6 @@ import {
   type ZoneRanking,
 } from './zones.ts';
 import type {
-  CurrentInstance,
   DeleteDecision,
   Plan,
   PlanInput,

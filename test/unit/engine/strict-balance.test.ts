@@ -3,7 +3,7 @@
 // they run. Where it cannot hold, the plan says ZoneBalanceBlocked.
 import { describe, expect, test } from 'vitest';
 import { plan } from '../../../src/engine/index.ts';
-import type { CurrentInstance, Plan } from '../../../src/engine/types.ts';
+import type { CurrentInstance, Plan, UnavailablePool } from '../../../src/engine/types.ts';
 import { input, poolsIn, region, running, scaleSet, size } from './support/fixtures.ts';
 
 const sizes = [size('Standard_D2s_v5', 2)];
@@ -11,14 +11,14 @@ const pools = poolsIn(['1', '2', '3'], [['Standard_D2s_v5', 'Regular', 0.096, 10
 const strict = (
   capacity: number,
   current: CurrentInstance[],
-  unavailable: Parameters<typeof input>[0]['unavailable'] = [],
+  unavailable: UnavailablePool[] = [],
 ) =>
   plan(
     input({
       spec: scaleSet({ capacity, zonePolicy: { kind: 'Balanced', strict: true } }),
       region: region({ sizes, pools }),
       current,
-      ...(unavailable ? { unavailable } : {}),
+      unavailable,
     }),
   );
 
