@@ -286,6 +286,13 @@ export const UpgradeStatus = z.object({
   batchOpen: z.boolean().optional(),
   batchReplaced: z.int().min(0).optional(),
   surge: z.int().min(0).optional().describe('maxSurge: extra VMs held while a batch is replaced.'),
+  protectionOwed: z
+    .int()
+    .min(0)
+    .optional()
+    .describe(
+      'Replaced VMs that were protected from scale-in whose replacements are not created yet: the next new VMs get the protection.',
+    ),
   handledUpgradeAll: z
     .string()
     .max(253)

@@ -139,6 +139,8 @@ export interface ConditionInputs {
   /** Instances not yet Running (Pending, Provisioning) among the live ones. */
   notReady: number;
   failed: number;
+  /** Spot VMs evicted with Deallocate: they count toward capacity (as in Azure) but do not run. */
+  deallocated: number;
 }
 
 export function groupConditions(
@@ -168,12 +170,19 @@ export function groupConditions(
           }
         : shortfall
           ? { type: 'Ready', status: 'False', reason: shortfall.reason, message: shortfall.message }
-          : {
-              type: 'Ready',
-              status: 'True',
-              reason: 'AllInstancesRunning',
-              message: 'every target is met by running instances',
-            };
+          : inputs.deallocated > 0
+            ? {
+                type: 'Ready',
+                status: 'False',
+                reason: DEALLOCATED,
+                message: deallocatedMessage(inputs.deallocated),
+              }
+            : {
+                type: 'Ready',
+                status: 'True',
+                reason: 'AllInstancesRunning',
+                message: 'every target is met by running instances',
+              };
   const progressing: ConditionUpdate =
     changing && !inputs.paused
       ? { type: 'Progressing', status: 'True', reason: 'Scaling', message: 'creating or deleting instances' }
@@ -194,8 +203,21 @@ export function groupConditions(
           reason: 'AllocationFailed',
           message: `${inputs.failed} instance(s) failed to allocate; replacing them`,
         }
-      : { type: 'Degraded', status: 'False', reason: 'AsExpected', message: '' };
+      : inputs.deallocated > 0
+        ? {
+            type: 'Degraded',
+            status: 'True',
+            reason: DEALLOCATED,
+            message: deallocatedMessage(inputs.deallocated),
+          }
+        : { type: 'Degraded', status: 'False', reason: 'AsExpected', message: '' };
   return computeConditions(previous, [ready, progressing, degraded], context);
+}
+
+const DEALLOCATED = 'InstancesDeallocated';
+
+function deallocatedMessage(count: number): string {
+  return `${count} Spot instance(s) evicted and deallocated: they count toward capacity but do not run until restored`;
 }
 
 /** Status conditions of a group whose spec cannot be acted on; its instances are left untouched. */

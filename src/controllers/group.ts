@@ -127,6 +127,11 @@ export interface LifecycleResult<S> {
   requeueAfterMs?: number | undefined;
   /** Adjusts the plan before it is applied (e.g. image replica throughput). */
   limitPlan?(plan: Plan): Plan;
+  /**
+   * Scale-in protection owed to replacements (an upgrade replaced protected VMs): the first `owed` new VMs
+   * are created protected, and `created` is told how many were.
+   */
+  protection?: { owed: number; created(count: number): void };
 }
 
 export interface LifecycleRefusal {
@@ -249,7 +254,7 @@ export class GroupReconciler<S> {
     const plan = upgrade?.limitPlan?.(planned) ?? planned;
     const nextInstanceId = paused
       ? this.nextInstanceId(group, ownerValue)
-      : await this.apply(group, planSpec, plan, owned, context.logger);
+      : await this.apply(group, planSpec, plan, owned, context.logger, upgrade?.protection);
     const after = await this.lifecycle?.after({
       key: request.key,
       group,
@@ -368,6 +373,7 @@ export class GroupReconciler<S> {
     plan: Plan,
     owned: readonly DeepReadonly<Instance>[],
     logger: Logger,
+    protection?: LifecycleResult<S>['protection'],
   ): Promise<number> {
     const namespace = group.metadata.namespace ?? '';
     const ownerValue = ownerIndexValue(this.adapter.kind, namespace, group.metadata.name);
@@ -414,25 +420,33 @@ export class GroupReconciler<S> {
         const model = this.adapter.model(spec, create.priority, groupSpec);
         for (let n = 0; n < create.count; n++) objects.push(newInstance(ref, create, nextId++, model));
       }
+      // Protection carries over to the replacements of protected VMs, as Azure keeps it through an upgrade.
+      const owed = Math.min(protection?.owed ?? 0, objects.length);
+      const protectedNames = new Set(objects.slice(0, owed).map((o) => o.metadata.name));
+      for (const object of objects.slice(0, owed)) object.spec.protection.fromScaleIn = true;
+      let protectedCreated = 0;
       this.expectations.expect(ownerValue, { creates: objects.map((o) => o.metadata.name) });
       let created = 0;
+      // Told even when a write fails: the reconcile is retried, and what was created stays accounted for.
       await writePooled(
         objects,
         async (object) => {
           try {
             await this.deps.client.create(INSTANCES, object);
             created += 1;
+            if (protectedNames.has(object.metadata.name)) protectedCreated += 1;
             this.deps.metrics.instanceCreated(this.metricGroup(group), object.spec.priority);
           } catch (error) {
             // Created by an earlier attempt whose answer we never saw: the cache will show it.
             if (!isAlreadyExists(error)) throw error;
+            if (protectedNames.has(object.metadata.name)) protectedCreated += 1;
           }
         },
         (notCreated, uncertain) => {
           const names = (objects: readonly Instance[]) => objects.map((o) => o.metadata.name);
           this.expectations.writesFailed(ownerValue, 'creates', names(notCreated), names(uncertain));
         },
-      );
+      ).finally(() => protection?.created(protectedCreated));
       const summary = plan.creates
         .slice(0, 6)
         .map((c) => `${c.count}× ${c.size} zone ${c.zone || '-'} FD ${c.faultDomain} ${c.priority}`)
@@ -494,6 +508,7 @@ export class GroupReconciler<S> {
     );
     const notReady = owned.filter((i) => ['Pending', 'Provisioning'].includes(phaseOf(i))).length;
     const failed = owned.filter((i) => phaseOf(i) === 'Failed').length;
+    const deallocated = owned.filter((i) => phaseOf(i) === 'Deallocated').length;
     const regionName = region.metadata.name;
     const unavailable: UnavailableOffering[] = unavailableForStatus(
       this.deps.unavailable.forRegion(regionName).list(context.now),
@@ -513,7 +528,11 @@ export class GroupReconciler<S> {
       ...extra.upgrade?.status,
       ...extra.lifecycleStatus,
       conditions: withLifecycleConditions(
-        groupConditions(asConditions(group.status?.conditions), { plan, paused, notReady, failed }, context),
+        groupConditions(
+          asConditions(group.status?.conditions),
+          { plan, paused, notReady, failed, deallocated },
+          context,
+        ),
         asConditions(group.status?.conditions),
         extra.upgrade?.conditions ?? [],
         context,

@@ -59,7 +59,13 @@ export interface UpgradeDeps {
  */
 type Memories = Map<
   string,
-  { memory: UpgradeMemory; phase: UpgradeStatus['phase']; resourceVersion: string | undefined }
+  {
+    memory: UpgradeMemory;
+    phase: UpgradeStatus['phase'];
+    resourceVersion: string | undefined;
+    /** Scale-in protections owed to replacements not created yet (see protectionOwed in status). */
+    protectionOwed: number;
+  }
 >;
 
 /** The ScaleSet adapter with image resolution and upgrades before placement. */
@@ -167,17 +173,26 @@ async function scaleSetLifecycle(
   const acted = spec.paused
     ? { ...step, replace: [], surge: previous?.surge ?? 0, memory: previous ?? step.memory }
     : step;
+  const owedBefore =
+    remembered?.protectionOwed ?? UpgradeStatus.safeParse(group.status?.upgrade).data?.protectionOwed ?? 0;
   const gone = await deleteReplaced(deps, input, acted);
-  memories.set(memoryKey, {
+  // Azure keeps a VM's protection through an upgrade; our upgrade is delete + create, so the replacements
+  // (created by the placement pass right after this) inherit it, one new VM per protected VM replaced.
+  const owed =
+    owedBefore + instances.filter((i) => gone.has(i.metadata.name) && i.spec.protection.fromScaleIn).length;
+  const memoryEntry = {
     memory: acted.memory,
     phase: acted.progress.phase,
     resourceVersion: group.metadata.resourceVersion,
-  });
+    protectionOwed: owed,
+  };
+  memories.set(memoryKey, memoryEntry);
   if (!spec.paused) recordEvents(deps, group, acted, previousPhase, mode);
 
   let imageStatus: ImageStatus = resolved.status;
   const maxProvisioning = resolved.maxProvisioning;
-  const status: Record<string, unknown> = { upgrade: upgradeStatus(mode, groupSpec.modelHash, acted) };
+  const upgrade = { ...upgradeStatus(mode, groupSpec.modelHash, acted), ...owedField(owed) };
+  const status: Record<string, unknown> = { upgrade };
   status.image = imageStatus;
   const remaining = instances.filter((i) => !gone.has(i.metadata.name));
   return {
@@ -186,6 +201,17 @@ async function scaleSetLifecycle(
     status,
     conditions: upgradeConditions(acted, mode),
     requeueAfterMs: acted.waitMs,
+    protection: {
+      owed,
+      created: (count) => {
+        // The status object is written after the creates, so what is still owed shows in this write.
+        memoryEntry.protectionOwed = Math.max(0, owed - count);
+        status.upgrade = {
+          ...upgradeStatus(mode, groupSpec.modelHash, acted),
+          ...owedField(memoryEntry.protectionOwed),
+        };
+      },
+    },
     limitPlan:
       maxProvisioning === undefined
         ? undefined
@@ -210,6 +236,10 @@ async function scaleSetLifecycle(
             return throttled.plan;
           },
   };
+}
+
+function owedField(owed: number): { protectionOwed?: number } {
+  return owed > 0 ? { protectionOwed: owed } : {};
 }
 
 /** Deletes the chosen instances one after the other, in the engine's order; returns the names gone. */

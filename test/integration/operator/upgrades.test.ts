@@ -351,6 +351,48 @@ describeCluster('ScaleSet upgrades on the real control plane', () => {
   );
 
   it.concurrent(
+    'scale-in protection carries over to the replacements of protected VMs, and scale-in still spares them',
+    async ({ expect, onTestFinished }) => {
+      const world = await newWorld({ onTestFinished }, 'keepprot');
+      await world.startOperator();
+      await createGroup(
+        world,
+        scaleSet(world, 'svc', {
+          vmSize: 'Standard_D2s_v5',
+          capacity: 4,
+          zones: ['1', '2'],
+          upgradePolicy: { mode: 'Automatic' },
+        }),
+      );
+      const { instances: before } = await waitReady(world, 'ScaleSet', 'svc', 4);
+      const guarded = before.slice(0, 2).map((i) => i.metadata.name);
+      for (const name of guarded) {
+        await world.admin.patch(
+          INSTANCES,
+          { namespace: world.namespace, name },
+          { type: 'merge', body: { spec: { protection: { fromScaleIn: true } } } },
+        );
+      }
+      await patchSpec(world, 'ScaleSet', 'svc', { vmSize: 'Standard_D4s_v5' });
+      const { instances, group } = await waitUpgraded(world, 'svc', 4);
+      // Every VM was replaced (fromScaleIn does not exempt from upgrades); two of the four new ones carry
+      // the protection of the two replaced, and nothing is owed any more.
+      expect(instances.some((i) => guarded.includes(i.metadata.name))).toBe(false);
+      expect(instances.filter((i) => i.spec.protection.fromScaleIn)).toHaveLength(2);
+      expect(group.status?.upgrade?.protectionOwed).toBeUndefined();
+      const protectedNow = instances.filter((i) => i.spec.protection.fromScaleIn).map((i) => i.metadata.uid);
+
+      // Scale in to 2: the two protected replacements are the ones that stay.
+      await patchSpec(world, 'ScaleSet', 'svc', { capacity: 2 });
+      await eventually(async () => {
+        const left = live(await instancesOf(world, 'ScaleSet', 'svc'));
+        expect(left.map((i) => i.metadata.uid).sort()).toEqual([...protectedNow].sort());
+      }, POLL);
+    },
+    90_000,
+  );
+
+  it.concurrent(
     'protected VMs survive upgrades (they stay stale, status says so) and scale-in',
     async ({ expect, onTestFinished }) => {
       const world = await newWorld({ onTestFinished }, 'protect');
