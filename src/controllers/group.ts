@@ -51,7 +51,7 @@ import {
   type InstanceModel,
 } from './instances.ts';
 import { checkRegion, describeErrors } from './region-spec.ts';
-import type { GroupLifecycle, LifecycleActions } from './scaleset-lifecycle.ts';
+import type { GroupLifecycle, LifecycleActions, LifecycleBefore } from './scaleset-lifecycle.ts';
 import { INSTANCES } from './resources.ts';
 
 /** A group object as the cache holds it: only metadata is trusted before the spec is parsed. */
@@ -254,7 +254,10 @@ export class GroupReconciler<S> {
     const plan = upgrade?.limitPlan?.(planned) ?? planned;
     const nextInstanceId = paused
       ? this.nextInstanceId(group, ownerValue)
-      : await this.apply(group, planSpec, plan, owned, context.logger, upgrade?.protection);
+      : await this.apply(group, planSpec, plan, owned, context.logger, {
+          protection: upgrade?.protection,
+          scaleInUndoes: before?.scaleInUndoes,
+        });
     const after = await this.lifecycle?.after({
       key: request.key,
       group,
@@ -373,8 +376,13 @@ export class GroupReconciler<S> {
     plan: Plan,
     owned: readonly DeepReadonly<Instance>[],
     logger: Logger,
-    protection?: LifecycleResult<S>['protection'],
+    options: {
+      protection?: LifecycleResult<S>['protection'];
+      /** The scale-in takes back the extra VM of an abandoned zone move: reported as that. */
+      scaleInUndoes?: LifecycleBefore<S>['scaleInUndoes'];
+    } = {},
   ): Promise<number> {
+    const { protection, scaleInUndoes } = options;
     const namespace = group.metadata.namespace ?? '';
     const ownerValue = ownerIndexValue(this.adapter.kind, namespace, group.metadata.name);
     const byId = new Map(owned.map((i) => [i.spec.instanceId, i]));
@@ -389,15 +397,15 @@ export class GroupReconciler<S> {
         group,
         deletes.map(({ decision, instance }) => ({
           instance,
-          reason: decision.rule === 'Failed' ? 'failure' : 'scale-in',
+          reason: decision.rule === 'Failed' ? 'failure' : (scaleInUndoes?.reason ?? 'scale-in'),
         })),
       );
       const failed = deletes.filter((d) => d.decision.rule === 'Failed').length;
       this.deps.events.record(subject, {
         type: 'Normal',
-        reason: failed === deletes.length ? 'ReplacingFailed' : 'ScaledIn',
+        reason: failed === deletes.length ? 'ReplacingFailed' : (scaleInUndoes?.event ?? 'ScaledIn'),
         action: 'Delete',
-        note: `deleted ${deletes.length} instance(s): ${deletes
+        note: `${scaleInUndoes && failed < deletes.length ? `${scaleInUndoes.note}; ` : ''}deleted ${deletes.length} instance(s): ${deletes
           .slice(0, 5)
           .map((d) => `${d.instance.metadata.name} (${d.decision.rule})`)
           .join(', ')}${deletes.length > 5 ? ', …' : ''}`,

@@ -60,13 +60,61 @@ export interface LifecycleAfterInput<S> extends LifecycleBeforeInput<S> {
 
 /** The hook the group reconciler calls around planning (ScaleSets only). */
 export interface GroupLifecycle<S> {
-  /** The spec to plan with (autoscale may have set capacity) and how many VMs to surge (a zone move). */
-  before(input: LifecycleBeforeInput<S>): Promise<{ spec: S; surge: number }>;
+  /**
+   * The spec to plan with (autoscale may have set capacity), how many VMs to surge (a zone move), and
+   * whether the plan's scale-in is undoing an abandoned move (so it is reported as that, not as a scale-in).
+   */
+  before(input: LifecycleBeforeInput<S>): Promise<LifecycleBefore<S>>;
   /** Repairs and zone moves once the plan is applied; status fields and when to look again. */
   after(
     input: LifecycleAfterInput<S>,
   ): Promise<{ status: Record<string, unknown>; requeueAfterMs?: number | undefined }>;
   forget(key: string): void;
+}
+
+export interface LifecycleBefore<S> {
+  spec: S;
+  surge: number;
+  scaleInUndoes?: { reason: TerminationReason; event: string; note: string } | undefined;
+}
+
+/**
+ * Whether automatic zone rebalancing applies: enabled, zonal with more than one zone, and best-effort
+ * balance (Azure: it works only without strict zoneBalance). One predicate for the surge before the plan
+ * and the move after it, so the two never disagree.
+ */
+export function rebalancingApplies(spec: ScaleSetSpec): boolean {
+  return (
+    spec.resiliencyPolicy?.automaticZoneRebalancing.enabled === true &&
+    spec.zones.length > 1 &&
+    !spec.zoneBalance
+  );
+}
+
+/**
+ * Zones where the set's sizes can take a new VM of one of its priorities: available in the Region and not
+ * every size blocked there by the unavailable-offerings cache (a move must not aim at such a zone).
+ */
+export function placeableZones(
+  spec: ScaleSetSpec,
+  region: DeepReadonly<Region>,
+  unavailable: Plan['unavailable'],
+): string[] {
+  const sizes =
+    spec.vmSize !== undefined ? [spec.vmSize] : (spec.skuProfile?.vmSizes.map((s) => s.name) ?? []);
+  const priorities: ('Regular' | 'Spot')[] =
+    spec.priorityMix === undefined ? [spec.priority] : ['Regular', 'Spot'];
+  const blocked = (size: string, zone: string, priority: string) =>
+    unavailable.some(
+      (u) =>
+        u.size === size &&
+        (u.zone === undefined || u.zone === zone) &&
+        (u.priority === undefined || u.priority === priority),
+    );
+  return region.spec.zones
+    .filter((z) => z.available)
+    .map((z) => z.name)
+    .filter((zone) => sizes.some((size) => priorities.some((p) => !blocked(size, zone, p))));
 }
 
 export interface ScaleSetLifecycleDeps {
@@ -89,6 +137,8 @@ interface Memory {
   /** After an abandoned move, no new one before this (ms). */
   cooldownUntil?: number | undefined;
   rebalanceMessage?: string | undefined;
+  /** A move was abandoned with its extra VM still there: the next plan's scale-in takes it back. */
+  undoMove?: string | undefined;
 }
 
 /** Azure waits up to 90 minutes for the new VM of a move to be healthy. */
@@ -149,7 +199,7 @@ export class ScaleSetLifecycle implements GroupLifecycle<ScaleSetSpec> {
     return m;
   }
 
-  async before(input: LifecycleBeforeInput<ScaleSetSpec>): Promise<{ spec: ScaleSetSpec; surge: number }> {
+  async before(input: LifecycleBeforeInput<ScaleSetSpec>): Promise<LifecycleBefore<ScaleSetSpec>> {
     const m = this.remember(input.key, input.group);
     const generation = input.group.metadata.generation ?? 0;
     if (m.wroteCapacity !== undefined && m.wroteCapacity.generation !== generation)
@@ -189,8 +239,38 @@ export class ScaleSetLifecycle implements GroupLifecycle<ScaleSetSpec> {
         }
       }
     }
-    const rebalancing = spec.resiliencyPolicy?.automaticZoneRebalancing.enabled === true;
-    return { spec, surge: rebalancing && m.inFlight !== undefined && !input.paused ? 1 : 0 };
+    if (m.inFlight !== undefined && !input.paused && !rebalancingApplies(spec)) {
+      // Turned off (or strict zoneBalance turned on) mid-move: the move ends here, its extra VM goes now.
+      this.abandon(m, input.now.getTime(), 'zone rebalancing no longer applies to this set', input.group);
+    }
+    const undo = m.undoMove;
+    m.undoMove = undefined;
+    return {
+      spec,
+      surge: m.inFlight !== undefined && !input.paused ? 1 : 0,
+      scaleInUndoes:
+        undo === undefined
+          ? undefined
+          : {
+              reason: 'rebalance',
+              event: 'ZoneRebalanceAbandoned',
+              note: `zone move abandoned (${undo}): its extra VM is taken back`,
+            },
+    };
+  }
+
+  /** Ends the move in flight without finishing it; the next plan takes its extra VM back (see before). */
+  private abandon(m: Memory, nowMs: number, message: string, group: DeepReadonly<GroupObject>): void {
+    m.inFlight = undefined;
+    m.cooldownUntil = nowMs + MOVE_COOLDOWN_MS;
+    m.rebalanceMessage = message;
+    m.undoMove = message;
+    this.deps.events.record(eventSubjectOf(group, 'ScaleSet'), {
+      type: 'Warning',
+      reason: 'ZoneRebalanceAbandoned',
+      action: 'Rebalance',
+      note: message,
+    });
   }
 
   async after(
@@ -219,11 +299,8 @@ export class ScaleSetLifecycle implements GroupLifecycle<ScaleSetSpec> {
       if (next !== undefined) rechecks.push(Math.max(100, next - now.getTime()));
     }
 
-    const rebalancing =
-      spec.resiliencyPolicy?.automaticZoneRebalancing.enabled === true &&
-      spec.zones.length > 1 &&
-      !spec.zoneBalance;
-    const surge = rebalancing && m.inFlight !== undefined ? 1 : 0;
+    const rebalancing = rebalancingApplies(spec);
+    const surge = m.inFlight !== undefined ? 1 : 0;
     const settled = input.paused ? 'paused' : settledState(input.owned, spec.capacity + surge, input.plan);
 
     let repairing = false;
@@ -347,7 +424,7 @@ export class ScaleSetLifecycle implements GroupLifecycle<ScaleSetSpec> {
       phase: phaseOf(i),
       protectedFromScaleSetActions: i.spec.protection.fromScaleSetActions,
     }));
-    const availableZones = input.region.spec.zones.filter((z) => z.available).map((z) => z.name);
+    const availableZones = placeableZones(spec, input.region, input.plan.unavailable);
     let phase: 'Balanced' | 'Moving' | 'Blocked' | 'Waiting';
     let recheckMs: number | undefined;
     const base = {
@@ -380,22 +457,18 @@ export class ScaleSetLifecycle implements GroupLifecycle<ScaleSetSpec> {
         m.inFlight = undefined;
         phase = 'Moving';
       } else {
-        m.inFlight = undefined;
-        m.cooldownUntil = nowMs + MOVE_COOLDOWN_MS;
-        m.rebalanceMessage = decision.kind === 'abandon' ? decision.message : 'move ended';
-        this.deps.events.record(input.actions.subject, {
-          type: 'Warning',
-          reason: 'ZoneRebalanceAbandoned',
-          action: 'Rebalance',
-          note: m.rebalanceMessage,
-        });
+        this.abandon(m, nowMs, decision.kind === 'abandon' ? decision.message : 'move ended', input.group);
         phase = 'Blocked';
-        recheckMs = MOVE_COOLDOWN_MS;
+        // Right away: the next reconcile takes the extra VM back.
+        recheckMs = SOON_MS;
       }
+    } else if (skewOf(zoneCounts(spec.zones, instances)) <= 1) {
+      // Balanced, whatever an earlier move or block said: nothing stale stays in status.
+      phase = 'Balanced';
+      m.rebalanceMessage = undefined;
     } else if (settled !== undefined || repairing) {
-      const skew = skewOf(zoneCounts(spec.zones, instances));
-      phase = skew > 1 ? 'Waiting' : 'Balanced';
-      m.rebalanceMessage = skew > 1 ? `waiting: ${settled ?? 'repairs in progress'}` : undefined;
+      phase = 'Waiting';
+      m.rebalanceMessage = `waiting: ${settled ?? 'repairs in progress'}`;
     } else if (m.cooldownUntil !== undefined && nowMs < m.cooldownUntil) {
       phase = 'Blocked';
       recheckMs = m.cooldownUntil - nowMs;

@@ -23,7 +23,7 @@ export interface InFlightMove {
 
 export interface RebalanceInput {
   readonly zones: readonly string[];
-  /** Zones the Region currently takes VMs in. */
+  /** Zones that can take a VM of the set now: available in the Region, offerings not all blocked. */
   readonly availableZones: readonly string[];
   readonly instances: readonly RebalanceInstance[];
   readonly capacity: number;
@@ -106,7 +106,7 @@ export function decideRebalance(input: RebalanceInput): RebalanceDecision {
     .sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))[0];
   const max = Math.max(...counts.values());
   if (under === undefined || max - under[1] <= 1) {
-    return { kind: 'blocked', message: 'the under-filled zone is unavailable' };
+    return { kind: 'blocked', message: 'no under-filled zone can take a VM: the zone is unavailable or its offerings are blocked' };
   }
   // Only zones more than one above the target zone help; a victim elsewhere would not reduce the skew.
   const over = new Map([...counts].filter(([, n]) => n - under[1] > 1));

@@ -112,6 +112,106 @@ describeCluster('automatic zone rebalancing on the real control plane', () => {
   );
 
   it.concurrent(
+    'a move never aims at a zone whose offerings are blocked: Blocked, no extra VM, no scale-in',
+    async ({ expect, onTestFinished }) => {
+      const world = await newWorld({ onTestFinished }, 'rebalblk', (spec) => {
+        spec.simulation.faults = [{ vmSize: 'Standard_D2s_v5', zone: '3', code: 'ZonalAllocationFailed' }];
+      });
+      await world.startOperator();
+      // A set pinned to zone 3 fails there first, so the pool is in the unavailable-offerings cache.
+      await createGroup(
+        world,
+        scaleSet(world, 'probe', { vmSize: 'Standard_D2s_v5', capacity: 1, zones: ['3'] }),
+      );
+      await eventually(async () => {
+        const status = (await getGroup(world, 'ScaleSet', 'probe')).status;
+        expect(
+          status?.unavailableOfferings?.some((u) => u.vmSize === 'Standard_D2s_v5' && u.zone === '3'),
+        ).toBe(true);
+      }, POLL);
+      await createGroup(
+        world,
+        scaleSet(world, 'web', {
+          orchestrationMode: 'Uniform',
+          vmSize: 'Standard_D2s_v5',
+          capacity: 9,
+          zones: ZONES,
+          resiliencyPolicy: { automaticZoneRebalancing: { enabled: true } },
+        }),
+      );
+      let most = 0;
+      await eventually(async () => {
+        const now = (await instancesOf(world, 'ScaleSet', 'web')).filter(live);
+        most = Math.max(most, now.length);
+        expect(now.map(phase)).toEqual(Array<string>(9).fill('Running'));
+        expect(countBy(now, (i) => i.spec.zone)).toEqual({ 1: 5, 2: 4 });
+        const rebalance = await rebalanceOf(world, 'web');
+        expect(rebalance).toMatchObject({ phase: 'Blocked', moved: 0 });
+        expect(rebalance?.message).toMatch(/blocked|unavailable/);
+      }, POLL);
+      // Wait for one more reconcile of the settled set, then check nothing was ever tried.
+      await eventually(async () => {
+        const events = await eventsAbout(world, 'ScaleSet', 'web');
+        expect(events.some((e) => e.reason === 'ScaledOut')).toBe(true);
+        expect(
+          events.filter((e) =>
+            ['ZoneRebalancing', 'ZoneRebalanceAbandoned', 'ScaledIn'].includes(e.reason ?? ''),
+          ),
+        ).toEqual([]);
+      }, POLL);
+      expect(most, 'never an extra VM').toBe(9);
+    },
+    SLOW_TEST_MS,
+  );
+
+  it.concurrent(
+    'strict zoneBalance turned on mid-move ends the move: its extra VM goes, reported as the abandoned move',
+    async ({ expect, onTestFinished }) => {
+      const world = await newWorld({ onTestFinished }, 'rebalstrict', (spec) => {
+        setZone3(false)(spec);
+        spec.simulation.provisioningDelay = '4s';
+      });
+      await world.startOperator();
+      await createGroup(
+        world,
+        scaleSet(world, 'web', {
+          orchestrationMode: 'Uniform',
+          vmSize: 'Standard_D2s_v5',
+          capacity: 6,
+          zones: ZONES,
+          resiliencyPolicy: { automaticZoneRebalancing: { enabled: true } },
+        }),
+      );
+      await eventually(
+        async () => {
+          const now = await instancesOf(world, 'ScaleSet', 'web');
+          expect(now.map(phase)).toEqual(Array<string>(6).fill('Running'));
+        },
+        { timeoutMs: 60_000, intervalMs: 100 },
+      );
+      await editRegion(world, setZone3(true));
+      // The move starts: its VM in zone 3 boots for 4 s. Strict balance goes on while it does.
+      await eventually(async () => {
+        expect((await rebalanceOf(world, 'web'))?.inFlight?.toZone).toBe('3');
+        const now = await instancesOf(world, 'ScaleSet', 'web');
+        expect(now.filter(live)).toHaveLength(7);
+      }, POLL);
+      await patchSpec(world, 'ScaleSet', 'web', { zoneBalance: true });
+      await eventually(async () => {
+        const now = (await instancesOf(world, 'ScaleSet', 'web')).filter(live);
+        expect(now).toHaveLength(6);
+        const group = await getGroup(world, 'ScaleSet', 'web');
+        expect(group.status?.observedGeneration).toBe(group.metadata.generation);
+        expect(group.status?.rebalance).toBeUndefined();
+        const events = await eventsAbout(world, 'ScaleSet', 'web');
+        expect(events.some((e) => e.reason === 'ZoneRebalanceAbandoned')).toBe(true);
+        expect(events.some((e) => e.reason === 'ScaledIn')).toBe(false);
+      }, POLL);
+    },
+    SLOW_TEST_MS,
+  );
+
+  it.concurrent(
     'off by default: a recovered zone stays unbalanced',
     async ({ expect, onTestFinished }) => {
       const world = await newWorld({ onTestFinished }, 'norebal', setZone3(false));
