@@ -106,7 +106,10 @@ export function decideRebalance(input: RebalanceInput): RebalanceDecision {
     .sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))[0];
   const max = Math.max(...counts.values());
   if (under === undefined || max - under[1] <= 1) {
-    return { kind: 'blocked', message: 'no under-filled zone can take a VM: the zone is unavailable or its offerings are blocked' };
+    return {
+      kind: 'blocked',
+      message: 'no under-filled zone can take a VM: the zone is unavailable or its offerings are blocked',
+    };
   }
   // Only zones more than one above the target zone help; a victim elsewhere would not reduce the skew.
   const over = new Map([...counts].filter(([, n]) => n - under[1] > 1));
