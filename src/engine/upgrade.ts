@@ -323,8 +323,10 @@ export function upgradeStep(input: UpgradeInput): UpgradeStep {
     });
   }
 
-  // Rolling.
-  const breach = findBreach(instances, rolling);
+  // Rolling. The health limits guard a rollout: with nothing stale and no batch under way there is none,
+  // and unhealthy VMs (e.g. a scale-out whose allocations failed) are the placement's and repairs' business.
+  const rollingOut = eligible.length > 0 || base.batchOpen || base.surge > 0;
+  const breach = rollingOut ? findBreach(instances, rolling) : undefined;
   if (breach !== undefined) return finish([], 'RollingBatch', base, 'Paused', { breach });
   let memory = base;
   const wanted = input.capacity + memory.surge;

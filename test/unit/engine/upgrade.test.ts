@@ -228,6 +228,20 @@ describe('Rolling', () => {
     ).toBeGreaterThan(0);
   });
 
+  test('no rollout, no breach: a set with nothing stale and failed allocations stays Completed', () => {
+    // A plain scale-out whose new VMs failed to allocate: 4 of 10 unhealthy, all on the current model.
+    const instances = Array.from({ length: 10 }, (_, i) =>
+      vm(i, i % 2 === 0 ? '1' : '2', {
+        upToDate: true,
+        ...(i < 4 ? { phase: 'Failed' as const, healthy: false } : {}),
+      }),
+    );
+    const step = upgradeStep(base({ capacity: 10, instances }));
+    expect(step.breach).toBeUndefined();
+    expect(step.progress.phase).toBe('Completed');
+    expect(step.replace).toEqual([]);
+  });
+
   test('a breach of maxUnhealthyInstancePercent counts every instance', () => {
     const instances = fleet(10, ['1']).map((i) => (i.id < 3 ? { ...i, healthy: false } : i));
     expect(findBreach(instances, policy())?.limit).toBe('maxUnhealthyInstancePercent');
