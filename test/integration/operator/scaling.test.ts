@@ -9,16 +9,19 @@ import {
   counterTotal,
   createGroup,
   currentCondition,
+  editRegion,
   distributionOf,
   getGroup,
   getRegion,
   instancesOf,
   newWorld,
   patchSpec,
+  phase,
   planDistribution,
   planOnEmptyRegion,
   scaleSet,
   waitReady,
+  zoneSkew,
 } from './support.ts';
 
 const ZONES = ['1', '2', '3'];
@@ -95,6 +98,78 @@ describeCluster('ScaleSet scaling on the real control plane', () => {
         { timeoutMs: 30_000, intervalMs: 100 },
       );
     },
+  );
+
+  it.concurrent(
+    'strict zoneBalance: protected VMs stop a scale-in short, a failing zone stops a scale-out balanced; never Ready',
+    async ({ expect, onTestFinished }) => {
+      const world = await newWorld({ onTestFinished }, 'strict', (spec) => {
+        // VMs boot for 3 s, so a scale-out's VMs in the healthy zones are not running yet when the
+        // failing zone's allocations come back Failed.
+        spec.simulation.provisioningDelay = '3s';
+      });
+      await world.startOperator();
+      await createGroup(
+        world,
+        scaleSet(world, 'web', {
+          orchestrationMode: 'Uniform',
+          vmSize: 'Standard_D2s_v5',
+          capacity: 6,
+          zones: ZONES,
+          zoneBalance: true,
+        }),
+      );
+      const { instances: six } = await waitReady(world, 'ScaleSet', 'web', 6, 60_000);
+      for (const vm of six.filter((i) => i.spec.zone === '1')) {
+        await world.admin.patch(
+          INSTANCES,
+          { namespace: world.namespace, name: vm.metadata.name },
+          { type: 'merge', body: { spec: { protection: { fromScaleIn: true } } } },
+        );
+      }
+      await eventually(async () => {
+        const left = await instancesOf(world, 'ScaleSet', 'web');
+        expect(left.filter((i) => i.spec.protection.fromScaleIn)).toHaveLength(2);
+      }, POLL);
+
+      // 6 → 3 with both zone-1 VMs protected: 2/0/1 would break strict balance; it stops at 2/1/1.
+      await patchSpec(world, 'ScaleSet', 'web', { capacity: 3 });
+      await eventually(async () => {
+        const left = await instancesOf(world, 'ScaleSet', 'web');
+        expect(countBy(left, (i) => i.spec.zone)).toEqual({ '1': 2, '2': 1, '3': 1 });
+        const group = await getGroup(world, 'ScaleSet', 'web');
+        expect(currentCondition(group, 'Ready')).toMatchObject({
+          status: 'False',
+          reason: 'ZoneBalanceBlocked',
+        });
+      }, POLL);
+
+      // Zone 2 starts failing allocations; 4 → 9 plans 3/3/3, zone 2's VMs fail, and the VMs of zones 1
+      // and 3 that are still booting are taken back: it ends 2/1/2, never more than 1 apart among Running VMs.
+      await editRegion(world, (spec) => {
+        spec.simulation.faults = [{ vmSize: 'Standard_D2s_v5', zone: '2', code: 'ZonalAllocationFailed' }];
+      });
+      await patchSpec(world, 'ScaleSet', 'web', { capacity: 9 });
+      let worstRunningSkew = 0;
+      await eventually(
+        async () => {
+          const now = await instancesOf(world, 'ScaleSet', 'web');
+          const running = now.filter((i) => phase(i) === 'Running');
+          worstRunningSkew = Math.max(worstRunningSkew, zoneSkew(running, ZONES));
+          const live = now.filter((i) => i.metadata.deletionTimestamp === undefined);
+          expect(live.map(phase)).toEqual(Array<string>(5).fill('Running'));
+          expect(countBy(live, (i) => i.spec.zone)).toEqual({ '1': 2, '2': 1, '3': 2 });
+          const group = await getGroup(world, 'ScaleSet', 'web');
+          expect(currentCondition(group, 'Ready')).toMatchObject({
+            status: 'False',
+            reason: 'ZoneBalanceBlocked',
+          });
+        },
+        { timeoutMs: 60_000, intervalMs: 50 },
+      );
+      expect(worstRunningSkew, 'zone skew of Running VMs at any poll').toBeLessThanOrEqual(1);
+    },
+    120_000,
   );
 
   it.concurrent(
