@@ -169,6 +169,12 @@ describeCluster('capacity, faults, quotas and invalid specs on the real control 
         expect(group.status?.hourlyCost).toBeCloseTo(hourlyCostOf(instances), 6);
         expect(group.status?.hourlyCost).toBeCloseTo(price, 6);
         expect(currentCondition(group, 'Progressing').status).toBe('False');
+        // Counted toward capacity, but only 1 of 4 runs: not Ready.
+        expect(group.status?.readyInstances).toBe(1);
+        expect(currentCondition(group, 'Ready')).toMatchObject({
+          status: 'False',
+          reason: 'InstancesDeallocated',
+        });
       }, POLL);
     },
   );
