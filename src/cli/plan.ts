@@ -22,6 +22,7 @@ import { computePools, toEngineRegion } from '../cloud/index.ts';
 import { HOURS_PER_MONTH, formatPrice, plan as planPlacement, type Plan } from '../engine/index.ts';
 import { normalizeComputeFleet, normalizeScaleSet } from '../engine/normalize.ts';
 import { toCurrentInstance } from '../controllers/instances.ts';
+import { PLAN_USAGE, usageError, wantsHelp } from './help.ts';
 
 export interface PlanIo {
   stdout: (s: string) => void;
@@ -41,7 +42,7 @@ class InputError extends Error {
   }
 }
 
-const USAGE = `usage: vmfleet plan -f <ScaleSet-or-ComputeFleet.yaml> [--region <Region.yaml>] [--current <instances.yaml>] [-o table|json|yaml]\n`;
+const USAGE = usageError(PLAN_USAGE, 'plan');
 
 function documents(file: string, read: (path: string) => string): unknown[] {
   let text: string;
@@ -193,6 +194,10 @@ function planDocument(group: ScaleSet | ComputeFleet, region: Region, plan: Plan
 }
 
 export function runPlan(argv: string[], io: PlanIo): number {
+  if (wantsHelp(argv)) {
+    io.stdout(PLAN_USAGE);
+    return 0;
+  }
   const read = io.readFile ?? ((path: string) => readFileSync(path, 'utf8'));
   let values: { f?: string; region?: string; current?: string; o?: string };
   try {
