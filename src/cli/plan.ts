@@ -9,8 +9,8 @@ import {
   EASTUS,
   Instance,
   Region,
-  parseResource,
-  parseWith,
+  parseResourceStrict,
+  parseStrict,
   parseYamlDocuments,
   validateComputeFleet,
   validateScaleSet,
@@ -64,7 +64,7 @@ function documents(file: string, read: (path: string) => string): unknown[] {
 
 function loadGroup(file: string, read: (path: string) => string): ScaleSet | ComputeFleet {
   const [first] = documents(file, read);
-  const parsed = parseResource(first);
+  const parsed = parseResourceStrict(first);
   if (!parsed.ok) throw new InputError(file, parsed.errors);
   const resource = parsed.value;
   if (resource.kind !== 'ScaleSet' && resource.kind !== 'ComputeFleet') {
@@ -82,7 +82,7 @@ function loadRegion(file: string | undefined, wanted: string, read: (path: strin
     }
     return EASTUS;
   }
-  const parsed = parseWith(Region, documents(file, read)[0]);
+  const parsed = parseStrict('Region', Region, documents(file, read)[0]);
   if (!parsed.ok) throw new InputError(file, parsed.errors);
   return parsed.value;
 }
@@ -90,7 +90,7 @@ function loadRegion(file: string | undefined, wanted: string, read: (path: strin
 function loadCurrent(file: string | undefined, read: (path: string) => string): Instance[] {
   if (file === undefined) return [];
   return documents(file, read).map((doc, index) => {
-    const parsed = parseWith(Instance, doc);
+    const parsed = parseStrict('Instance', Instance, doc);
     if (!parsed.ok) {
       throw new InputError(
         file,
