@@ -272,12 +272,66 @@ export function structuralErrors(kind: string, object: unknown): FieldError[] {
   if (schema === undefined) return [];
   const errors: FieldError[] = [];
   walk(schema, object, '', errors);
-  // The CRD declares metadata as a bare object: the API server checks it against ObjectMeta's own fields.
   const metadata = isRecord(object) ? object.metadata : undefined;
-  if (isRecord(metadata)) {
-    for (const key of Object.keys(metadata)) {
-      if (!OBJECT_META_FIELDS.includes(key))
-        errors.push(unknownField(`metadata.${key}`, key, OBJECT_META_FIELDS));
+  if (isRecord(metadata)) errors.push(...metadataErrors(metadata));
+  return errors;
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const QUALIFIED_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+
+/** A label or annotation key: an optional DNS-subdomain prefix and "/", then a name of at most 63 characters. */
+function keyProblem(key: string): string | undefined {
+  const slash = key.lastIndexOf('/');
+  const prefix = slash < 0 ? undefined : key.slice(0, slash);
+  const name = slash < 0 ? key : key.slice(slash + 1);
+  if (prefix !== undefined && (prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix)))
+    return 'prefix part must be a lowercase DNS subdomain';
+  if (name.length > 63 || !QUALIFIED_NAME.test(name))
+    return "name part must be at most 63 alphanumeric characters, '-', '_' or '.', starting and ending with an alphanumeric character";
+  return undefined;
+}
+
+/**
+ * The CRD declares metadata as a bare object: the API server checks it against ObjectMeta itself (its
+ * fields, the namespace, label and annotation keys, label values). zod's ObjectMeta checks the types.
+ */
+function metadataErrors(metadata: Readonly<Record<string, unknown>>): FieldError[] {
+  const errors: FieldError[] = [];
+  for (const key of Object.keys(metadata)) {
+    if (!OBJECT_META_FIELDS.includes(key))
+      errors.push(unknownField(`metadata.${key}`, key, OBJECT_META_FIELDS));
+  }
+  const { name, namespace, labels, annotations } = metadata;
+  if (typeof name === 'string' && (name === '.' || name === '..' || /[/%]/.test(name)))
+    errors.push({
+      field: 'metadata.name',
+      message: `Invalid value: ${show(name)}: may not be '.' or '..' or contain '/' or '%'`,
+    });
+  if (typeof namespace === 'string' && (namespace.length > 63 || !DNS_LABEL.test(namespace)))
+    errors.push({
+      field: 'metadata.namespace',
+      message: `Invalid value: ${show(namespace)}: must be a lowercase DNS label`,
+    });
+  for (const [field, map] of [
+    ['metadata.labels', labels],
+    ['metadata.annotations', annotations],
+  ] as const) {
+    if (!isRecord(map)) continue;
+    for (const [key, value] of Object.entries(map)) {
+      const problem = keyProblem(key);
+      if (problem !== undefined) errors.push({ field, message: `Invalid value: ${show(key)}: ${problem}` });
+      const badLabel =
+        field === 'metadata.labels' &&
+        typeof value === 'string' &&
+        value !== '' &&
+        (value.length > 63 || !QUALIFIED_NAME.test(value));
+      if (badLabel)
+        errors.push({
+          field,
+          message: `Invalid value: ${show(value)}: a label value must be empty or at most 63 alphanumeric characters, '-', '_' or '.', starting and ending with an alphanumeric character`,
+        });
     }
   }
   return errors;

@@ -265,6 +265,32 @@ describe('structural schema check (what the API server refuses before anything e
     ]);
   });
 
+  it('checks metadata as the API server checks ObjectMeta: namespace, label and annotation keys, label values', () => {
+    const good = edit(SCALESET, {
+      'metadata.labels': { 'app.kubernetes.io/name': 'web', 'vmfleet.io/zone': '1', empty: '' },
+      'metadata.annotations': { 'compute.vmfleet.io/upgrade-all': 'any text, even with spaces' },
+    });
+    expect(structuralErrors('ScaleSet', good)).toEqual([]);
+    const bad = edit(SCALESET, {
+      'metadata.namespace': 'Prod',
+      'metadata.labels': { tier: 'web tier', 'Bad.Prefix/x': 'a', ok: 'b' },
+      'metadata.annotations': { 'no spaces please': 'x' },
+    });
+    const errors = structuralErrors('ScaleSet', bad);
+    expect(errors.map((e) => e.field)).toEqual([
+      'metadata.namespace',
+      'metadata.labels',
+      'metadata.labels',
+      'metadata.annotations',
+    ]);
+    expect(errors.map((e) => e.message.slice(0, e.message.indexOf(':', 16)))).toEqual([
+      'Invalid value: "Prod"',
+      'Invalid value: "web tier"',
+      'Invalid value: "Bad.Prefix/x"',
+      'Invalid value: "no spaces please"',
+    ]);
+  });
+
   it('prunes a null like the API server does, instead of refusing it', () => {
     const object = edit(SCALESET, { 'spec.zoneBalance': null });
     expect(structuralErrors('ScaleSet', object)).toEqual([]);
