@@ -8,6 +8,7 @@ export * from './lifecycle.ts';
 export * from './galleryimage.ts';
 export * from './validate.ts';
 export * from './parse.ts';
+export * from './structural.ts';
 export * from './catalogue.ts';
 export { RESOURCES, customResourceDefinition, openApiSchema, renderCrdFiles } from './crd.ts';
 export type { ResourceDefinition, PrinterColumn } from './crd.ts';

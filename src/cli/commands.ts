@@ -1,23 +1,12 @@
-// vmfleet command dispatcher: `vmfleet crds` and `vmfleet generate` (the files generated from src/). Later commands
-// (`run`, `plan`) are added here as they land.
+// vmfleet command dispatcher: `run` (the operator), `plan` (the engine with no cluster), `crds` and `generate`
+// (the files generated from src/), and `help`.
 import { parseArgs } from 'node:util';
 import { crdFiles, generatedFiles, type GeneratedFile } from './generated-files.ts';
+import { CRDS_USAGE, GENERATE_USAGE, MAIN_USAGE, PLAN_USAGE, wantsHelp } from './help.ts';
 import { runPlan } from './plan.ts';
+import { runHelp } from './run-config.ts';
 import { runOperator } from './run.ts';
 import { driftedFiles, writeGeneratedFiles } from './write-generated.ts';
-
-const USAGE = `usage: vmfleet <command> [flags]
-
-commands:
-  run [flags]                       run the operator (see: vmfleet run --help)
-  plan -f FILE [--region FILE] [--current FILE] [-o table|json|yaml]
-                                    print the placement the engine would make, with no cluster
-  crds [--root DIR] [--check]       write the CRDs to DIR/crds/ (default: the current directory)
-  generate [--root DIR] [--check]   write every generated file (CRDs, default Region, README API reference,
-                                    Grafana dashboard; needs the dev dependencies)
-
-With --check nothing is written; the exit code is 1 when a file differs from the generator.
-`;
 
 export type Io = { stdout: (s: string) => void; stderr: (s: string) => void };
 
@@ -31,6 +20,10 @@ async function allGeneratedFiles(): Promise<GeneratedFile[]> {
 }
 
 async function runGenerator(argv: string[], which: 'crds' | 'generate', io: Io): Promise<number> {
+  if (wantsHelp(argv)) {
+    io.stdout(which === 'crds' ? CRDS_USAGE : GENERATE_USAGE);
+    return 0;
+  }
   const { values } = parseArgs({
     args: argv,
     options: { root: { type: 'string', default: '.' }, check: { type: 'boolean', default: false } },
@@ -47,6 +40,28 @@ async function runGenerator(argv: string[], which: 'crds' | 'generate', io: Io):
   return 0;
 }
 
+const COMMAND_USAGE: Record<string, () => string> = {
+  run: runHelp,
+  plan: () => PLAN_USAGE,
+  crds: () => CRDS_USAGE,
+  generate: () => GENERATE_USAGE,
+};
+
+/** `vmfleet help [command]`: the overview, or one command's usage. */
+function printHelp(command: string | undefined, io: Io): number {
+  if (command === undefined) {
+    io.stdout(MAIN_USAGE);
+    return 0;
+  }
+  const usage = Object.hasOwn(COMMAND_USAGE, command) ? COMMAND_USAGE[command] : undefined;
+  if (usage === undefined) {
+    io.stderr(`vmfleet help: unknown command "${command}"\n${MAIN_USAGE}`);
+    return 2;
+  }
+  io.stdout(usage());
+  return 0;
+}
+
 export async function main(argv: string[], io: Io): Promise<number> {
   const [command, ...rest] = argv;
   try {
@@ -58,14 +73,16 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return await runOperator(rest, io);
       case 'plan':
         return runPlan(rest, io);
-      case undefined:
       case 'help':
       case '--help':
       case '-h':
-        io.stdout(USAGE);
-        return command === undefined ? 2 : 0;
+        return printHelp(rest[0], io);
+      case undefined:
+        // No command is a usage error: the text goes where errors go, so a script's stdout stays empty.
+        io.stderr(MAIN_USAGE);
+        return 2;
       default:
-        io.stderr(`vmfleet: unknown command "${command}"\n${USAGE}`);
+        io.stderr(`vmfleet: unknown command "${command}"\n${MAIN_USAGE}`);
         return 2;
     }
   } catch (error) {

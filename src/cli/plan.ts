@@ -7,10 +7,11 @@ import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import {
   EASTUS,
+  GalleryImage,
   Instance,
   Region,
-  parseResource,
-  parseWith,
+  parseResourceStrict,
+  parseStrict,
   parseYamlDocuments,
   validateComputeFleet,
   validateScaleSet,
@@ -22,6 +23,14 @@ import { computePools, toEngineRegion } from '../cloud/index.ts';
 import { HOURS_PER_MONTH, formatPrice, plan as planPlacement, type Plan } from '../engine/index.ts';
 import { normalizeComputeFleet, normalizeScaleSet } from '../engine/normalize.ts';
 import { toCurrentInstance } from '../controllers/instances.ts';
+import { PLAN_USAGE, usageError, wantsHelp } from './help.ts';
+import {
+  previewUpgrade,
+  renderUpgrade,
+  resolvedGroup,
+  type StaleVm,
+  type UpgradePreview,
+} from './upgrade-preview.ts';
 
 export interface PlanIo {
   stdout: (s: string) => void;
@@ -41,7 +50,7 @@ class InputError extends Error {
   }
 }
 
-const USAGE = `usage: vmfleet plan -f <ScaleSet-or-ComputeFleet.yaml> [--region <Region.yaml>] [--current <instances.yaml>] [-o table|json|yaml]\n`;
+const USAGE = usageError(PLAN_USAGE, 'plan');
 
 function documents(file: string, read: (path: string) => string): unknown[] {
   let text: string;
@@ -63,7 +72,7 @@ function documents(file: string, read: (path: string) => string): unknown[] {
 
 function loadGroup(file: string, read: (path: string) => string): ScaleSet | ComputeFleet {
   const [first] = documents(file, read);
-  const parsed = parseResource(first);
+  const parsed = parseResourceStrict(first);
   if (!parsed.ok) throw new InputError(file, parsed.errors);
   const resource = parsed.value;
   if (resource.kind !== 'ScaleSet' && resource.kind !== 'ComputeFleet') {
@@ -81,7 +90,7 @@ function loadRegion(file: string | undefined, wanted: string, read: (path: strin
     }
     return EASTUS;
   }
-  const parsed = parseWith(Region, documents(file, read)[0]);
+  const parsed = parseStrict('Region', Region, documents(file, read)[0]);
   if (!parsed.ok) throw new InputError(file, parsed.errors);
   return parsed.value;
 }
@@ -89,7 +98,7 @@ function loadRegion(file: string | undefined, wanted: string, read: (path: strin
 function loadCurrent(file: string | undefined, read: (path: string) => string): Instance[] {
   if (file === undefined) return [];
   return documents(file, read).map((doc, index) => {
-    const parsed = parseWith(Instance, doc);
+    const parsed = parseStrict('Instance', Instance, doc);
     if (!parsed.ok) {
       throw new InputError(
         file,
@@ -98,6 +107,28 @@ function loadCurrent(file: string | undefined, read: (path: string) => string): 
     }
     return parsed.value;
   });
+}
+
+function loadGalleries(file: string | undefined, read: (path: string) => string): GalleryImage[] | undefined {
+  if (file === undefined) return undefined;
+  return documents(file, read).map((doc, index) => {
+    const parsed = parseStrict('GalleryImage', GalleryImage, doc);
+    if (!parsed.ok) {
+      throw new InputError(
+        file,
+        parsed.errors.map((e) => ({ ...e, field: `[${index}].${e.field}` })),
+      );
+    }
+    return parsed.value;
+  });
+}
+
+/** The stale VMs and the upgrade step, shown when --current says which VMs exist. */
+interface UpgradeView {
+  readonly stale: readonly StaleVm[];
+  readonly upgrade: UpgradePreview;
+  readonly instances: number;
+  readonly shown: boolean;
 }
 
 function makePlan(
@@ -129,7 +160,12 @@ function table(rows: readonly (readonly string[])[]): string {
     .join('\n');
 }
 
-function renderTable(group: ScaleSet | ComputeFleet, region: Region, plan: Plan): string {
+function renderTable(
+  group: ScaleSet | ComputeFleet,
+  region: Region,
+  plan: Plan,
+  upgrade: UpgradeView,
+): string {
   const lines: string[] = [];
   const name = `${group.metadata.namespace ?? 'default'}/${group.metadata.name}`;
   lines.push(`${group.kind} ${name} in region ${region.metadata.name}`, '');
@@ -172,11 +208,17 @@ function renderTable(group: ScaleSet | ComputeFleet, region: Region, plan: Plan)
       `${outcome.priority.padEnd(9)} target ${outcome.target} ${unit}, achievable ${outcome.achievable}${short}`,
     );
   }
+  if (upgrade.shown) lines.push(...renderUpgrade(upgrade.stale, upgrade.upgrade, upgrade.instances));
   lines.push('', 'decisions:', ...plan.decisions.map((d) => `  - ${d}`));
   return `${lines.join('\n')}\n`;
 }
 
-function planDocument(group: ScaleSet | ComputeFleet, region: Region, plan: Plan): object {
+function planDocument(
+  group: ScaleSet | ComputeFleet,
+  region: Region,
+  plan: Plan,
+  upgrade: UpgradeView,
+): object {
   return {
     group: { kind: group.kind, namespace: group.metadata.namespace ?? 'default', name: group.metadata.name },
     region: region.metadata.name,
@@ -187,14 +229,19 @@ function planDocument(group: ScaleSet | ComputeFleet, region: Region, plan: Plan
     distribution: plan.distribution,
     creates: plan.creates,
     deletes: plan.deletes,
-    stale: plan.stale,
+    stale: upgrade.stale,
+    upgrade: upgrade.upgrade,
     decisions: plan.decisions,
   };
 }
 
 export function runPlan(argv: string[], io: PlanIo): number {
+  if (wantsHelp(argv)) {
+    io.stdout(PLAN_USAGE);
+    return 0;
+  }
   const read = io.readFile ?? ((path: string) => readFileSync(path, 'utf8'));
-  let values: { f?: string; region?: string; current?: string; o?: string };
+  let values: { f?: string; region?: string; current?: string; gallery?: string; o?: string };
   try {
     values = parseArgs({
       args: argv,
@@ -203,6 +250,7 @@ export function runPlan(argv: string[], io: PlanIo): number {
         filename: { type: 'string' },
         region: { type: 'string' },
         current: { type: 'string' },
+        gallery: { type: 'string' },
         o: { type: 'string', short: 'o', default: 'table' },
         output: { type: 'string' },
       },
@@ -227,10 +275,19 @@ export function runPlan(argv: string[], io: PlanIo): number {
         : validateComputeFleet(group.spec, region.spec, region.metadata.name);
     if (errors.length > 0) throw new InputError(file, errors);
     const current = loadCurrent(values.current, read);
-    const plan = makePlan(group, region, current, io.now ?? Date.now());
-    if (output === 'table') io.stdout(renderTable(group, region, plan));
-    else if (output === 'json') io.stdout(`${JSON.stringify(planDocument(group, region, plan), null, 2)}\n`);
-    else io.stdout(stringify(planDocument(group, region, plan)));
+    const resolved = resolvedGroup(group, loadGalleries(values.gallery, read), current.length > 0);
+    if (!resolved.ok) throw new InputError(file, [resolved.error]);
+    const now = io.now ?? Date.now();
+    const plan = makePlan(resolved.group, region, current, now);
+    const upgrade = {
+      ...previewUpgrade(resolved.group, plan, current, now),
+      instances: current.length,
+      shown: values.current !== undefined,
+    };
+    if (output === 'table') io.stdout(renderTable(group, region, plan, upgrade));
+    else if (output === 'json')
+      io.stdout(`${JSON.stringify(planDocument(group, region, plan, upgrade), null, 2)}\n`);
+    else io.stdout(stringify(planDocument(group, region, plan, upgrade)));
     return 0;
   } catch (error) {
     if (error instanceof InputError) {

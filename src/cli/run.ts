@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import { createOperator } from '../controllers/operator.ts';
 import { KubeClient, loadKubeConfig } from '../runtime/index.ts';
 import type { Io } from './commands.ts';
+import { wantsHelp } from './help.ts';
 import { installCrdsAndDefaultRegion } from './install.ts';
 import { parseRunConfig, runHelp } from './run-config.ts';
 
@@ -13,7 +14,7 @@ export async function runOperator(
   io: Io,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
+  if (wantsHelp(argv)) {
     io.stdout(runHelp());
     return 0;
   }

@@ -18,6 +18,7 @@ import type { Plan } from '../engine/index.ts';
 import { normalizeScaleSet } from '../engine/normalize.ts';
 import {
   upgradeStep,
+  type UpgradeInput,
   type UpgradeInstance,
   type UpgradeMemory,
   type UpgradeMode,
@@ -86,8 +87,9 @@ export function effectiveMode(spec: ScaleSetSpec): UpgradeMode {
   return spec.upgradePolicy.automaticOSUpgrade && mode === 'Manual' ? 'Rolling' : mode;
 }
 
-function memoryOf(group: DeepReadonly<GroupObject>): UpgradeMemory | undefined {
-  const parsed = UpgradeStatus.safeParse(group.status?.upgrade);
+/** What `status.upgrade` remembers of the rollout; undefined before the first step (or when unreadable). */
+export function memoryOf(upgradeStatus: unknown): UpgradeMemory | undefined {
+  const parsed = UpgradeStatus.safeParse(upgradeStatus);
   if (!parsed.success) return undefined;
   const u = parsed.data;
   return {
@@ -124,6 +126,53 @@ export function upgradeView(
   };
 }
 
+/**
+ * The engine's input for one upgrade step of a ScaleSet whose image is resolved: the effective mode, the
+ * rolling policy, and each instance judged against the model (hash, allowed sizes, priority). Shared by the
+ * reconciler and `vmfleet plan`, so both call the same VMs stale and replace them the same way.
+ */
+export function upgradeInput(
+  spec: ScaleSetSpec,
+  instances: readonly DeepReadonly<Instance>[],
+  state: { memory: UpgradeMemory | undefined; upgradeAll: string | undefined; now: number },
+): UpgradeInput {
+  const groupSpec = normalizeScaleSet(spec);
+  const sizes = new Set(groupSpec.sizes.kind === 'List' ? groupSpec.sizes.sizes.map((s) => s.name) : []);
+  const target = {
+    modelHash: groupSpec.modelHash,
+    sizes,
+    priority: spec.priorityMix === undefined ? spec.priority : undefined,
+  };
+  const rolling = spec.upgradePolicy.rollingUpgradePolicy;
+  return {
+    mode: effectiveMode(spec),
+    rolling: {
+      ...rolling,
+      pauseTimeBetweenBatchesMs: parseDuration(rolling.pauseTimeBetweenBatches),
+    },
+    capacity: spec.capacity,
+    targetModelHash: groupSpec.modelHash,
+    // By instanceId, so the lists in status (and the engine's ties) come out in a stable order.
+    instances: [...instances]
+      .sort((a, b) => a.spec.instanceId - b.spec.instanceId)
+      .map((i) => upgradeView(i, target)),
+    memory: state.memory,
+    upgradeAll: state.upgradeAll,
+    now: state.now,
+  };
+}
+
+/** What-if mode (`paused`) acts on nothing: the step is published, the memory kept. */
+export function actedStep(
+  spec: Pick<ScaleSetSpec, 'paused'>,
+  step: UpgradeStep,
+  previous: UpgradeMemory | undefined,
+): UpgradeStep {
+  return spec.paused
+    ? { ...step, replace: [], surge: previous?.surge ?? 0, memory: previous ?? step.memory }
+    : step;
+}
+
 async function scaleSetLifecycle(
   deps: UpgradeDeps,
   memories: Memories,
@@ -139,40 +188,19 @@ async function scaleSetLifecycle(
     };
   }
   const spec = resolved.spec;
-  const groupSpec = normalizeScaleSet(spec);
-  const sizes = new Set(groupSpec.sizes.kind === 'List' ? groupSpec.sizes.sizes.map((s) => s.name) : []);
-  const target = {
-    modelHash: groupSpec.modelHash,
-    sizes,
-    priority: spec.priorityMix === undefined ? spec.priority : undefined,
-  };
-  const rolling = spec.upgradePolicy.rollingUpgradePolicy;
-  const mode = effectiveMode(spec);
   const memoryKey = `${group.metadata.namespace ?? ''}/${group.metadata.name}/${group.metadata.uid ?? ''}`;
   const cached = memories.get(memoryKey);
   const remembered = cached?.resourceVersion === group.metadata.resourceVersion ? cached : undefined;
-  const previous = remembered?.memory ?? memoryOf(group);
+  const previous = remembered?.memory ?? memoryOf(group.status?.upgrade);
   const previousPhase = remembered?.phase ?? UpgradeStatus.safeParse(group.status?.upgrade).data?.phase;
-  const step = upgradeStep({
-    mode,
-    rolling: {
-      ...rolling,
-      pauseTimeBetweenBatchesMs: parseDuration(rolling.pauseTimeBetweenBatches),
-    },
-    capacity: spec.capacity,
-    targetModelHash: groupSpec.modelHash,
-    // By instanceId, so the lists in status (and the engine's ties) come out in a stable order.
-    instances: [...instances]
-      .sort((a, b) => a.spec.instanceId - b.spec.instanceId)
-      .map((i) => upgradeView(i, target)),
+  const upgrade = upgradeInput(spec, instances, {
     memory: previous,
     upgradeAll: group.metadata.annotations?.[UPGRADE_ALL_ANNOTATION],
     now: input.now.getTime(),
   });
-  // What-if mode acts on nothing: publish the step, keep the memory.
-  const acted = spec.paused
-    ? { ...step, replace: [], surge: previous?.surge ?? 0, memory: previous ?? step.memory }
-    : step;
+  const { mode, targetModelHash } = upgrade;
+  const step = upgradeStep(upgrade);
+  const acted = actedStep(spec, step, previous);
   const owedBefore =
     remembered?.protectionOwed ?? UpgradeStatus.safeParse(group.status?.upgrade).data?.protectionOwed ?? 0;
   const gone = await deleteReplaced(deps, input, acted);
@@ -191,8 +219,9 @@ async function scaleSetLifecycle(
 
   let imageStatus: ImageStatus = resolved.status;
   const maxProvisioning = resolved.maxProvisioning;
-  const upgrade = { ...upgradeStatus(mode, groupSpec.modelHash, acted), ...owedField(owed) };
-  const status: Record<string, unknown> = { upgrade };
+  const status: Record<string, unknown> = {
+    upgrade: { ...upgradeStatus(mode, targetModelHash, acted), ...owedField(owed) },
+  };
   status.image = imageStatus;
   const remaining = instances.filter((i) => !gone.has(i.metadata.name));
   return {
@@ -207,7 +236,7 @@ async function scaleSetLifecycle(
         // The status object is written after the creates, so what is still owed shows in this write.
         memoryEntry.protectionOwed = Math.max(0, owed - count);
         status.upgrade = {
-          ...upgradeStatus(mode, groupSpec.modelHash, acted),
+          ...upgradeStatus(mode, targetModelHash, acted),
           ...owedField(memoryEntry.protectionOwed),
         };
       },

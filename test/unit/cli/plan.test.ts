@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
@@ -98,6 +98,91 @@ describe('vmfleet plan', () => {
       expect(result.stderr).toContain(`${file}: ${fixture.field}: `);
     },
   );
+
+  it('plans with the shipped deploy/regions/eastus.yaml as --region', () => {
+    const result = capture([
+      '-f',
+      join(EXAMPLES, 'scaleset-web.yaml'),
+      '--region',
+      join(ROOT, 'deploy/regions/eastus.yaml'),
+    ]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+  });
+
+  it.each([
+    [
+      'ScaleSet',
+      'scaleset-resilient.yaml',
+      (text: string) =>
+        text
+          .replace('  zones:', '  zoneBalanse: true\n  zones:')
+          .replace('    gracePeriod:', '    gracePeriode:')
+          .replace('      rebalanceBehavior:', '      rebalanceBehaviour:')
+          .replace('  namespace: default', '  namespace: default\n  lables: {a: b}'),
+      [
+        'spec.zoneBalanse',
+        'spec.automaticRepairsPolicy.gracePeriode',
+        'spec.resiliencyPolicy.automaticZoneRebalancing.rebalanceBehaviour',
+        'metadata.lables',
+      ],
+    ],
+    [
+      'ComputeFleet',
+      'computefleet-mixed.yaml',
+      (text: string) =>
+        text
+          .replace(
+            '    - name: Standard_D4as_v5\n      rank: 1',
+            '    - name: Standard_D4as_v5\n      rnak: 1',
+          )
+          .replace('maintain:', 'maintian:'),
+      ['spec.vmSizes[1].rnak', 'spec.spot.maintian'],
+    ],
+  ])(
+    'refuses unknown fields in a %s as the API server does: exit 2, one line each',
+    (_kind, example, typo, fields) => {
+      const original = readFileSync(join(EXAMPLES, example), 'utf8');
+      const files = { '/typo.yaml': typo(original) };
+      expect(files['/typo.yaml']).not.toBe(original);
+      const result = capture(['-f', '/typo.yaml'], files);
+      expect(result.code).toBe(2);
+      expect(result.stdout).toBe('');
+      const lines = result.stderr.trimEnd().split('\n');
+      expect(lines.map((l) => l.slice(0, l.indexOf(': unknown field')))).toEqual(
+        expect.arrayContaining(fields.map((f) => `/typo.yaml: ${f}`)),
+      );
+      expect(lines).toHaveLength(fields.length);
+    },
+  );
+
+  it('refuses unknown fields in the --region and --current files', () => {
+    const region = readFileSync(join(ROOT, 'deploy/regions/eastus.yaml'), 'utf8')
+      .replace('      faultDomains: 5', '      faultDomain: 5')
+      .replace('regionalVCPUs:', 'regionalVCPU:');
+    const instance = {
+      ...newInstance(
+        { kind: 'ScaleSet', name: 'web', namespace: 'default', uid: 'u', region: 'eastus' },
+        { size: 'Standard_D2s_v5', zone: '1', faultDomain: 0, priority: 'Regular' },
+        0,
+        { image: { source: 'Marketplace', name: 'ubuntu-24.04', version: 'latest' }, modelHash: 'x' },
+      ),
+      status: { phase: 'Running', pricePerHour: 0.096, healthh: 'Healthy' },
+    };
+    const files = {
+      '/region.yaml': region,
+      '/current.yaml': stringify({ apiVersion: 'v1', kind: 'List', items: [instance] }),
+    };
+    const bad = capture(['-f', join(EXAMPLES, 'scaleset-web.yaml'), '--region', '/region.yaml'], files);
+    expect(bad.code).toBe(2);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr).toContain('/region.yaml: spec.zones[0].faultDomain: unknown field');
+    const current = capture(['-f', join(EXAMPLES, 'scaleset-web.yaml'), '--current', '/current.yaml'], files);
+    expect(current.code).toBe(2);
+    expect(current.stderr).toBe(
+      '/current.yaml: [0].status.healthh: unknown field "status.healthh" (did you mean "health"?)\n',
+    );
+  });
 
   it('refuses a group in a region that is not built in unless --region is given', () => {
     const files = {
