@@ -56,6 +56,8 @@ export interface RegionControllerDeps {
 
 /** A Region whose spec did not change is reconciled at most this often. */
 const REGION_MIN_INTERVAL_MS = 1_000;
+/** While a Region's deletion waits for its Instances, the DeletionBlocked Event is repeated this often. */
+const BLOCKED_EVENT_PERIOD_MS = 60_000;
 /** With a random eviction rate, evictions are drawn this often. */
 const RANDOM_EVICTION_PERIOD_MS = 10_000;
 
@@ -63,6 +65,8 @@ export class RegionReconciler {
   private readonly deps: RegionControllerDeps;
   /** End of the previous eviction draw per region: random evictions are drawn for the time since. */
   private readonly lastEvaluated = new Map<string, Date>();
+  /** When the DeletionBlocked Event was last recorded per region. */
+  private readonly blockedNoted = new Map<string, number>();
 
   private readonly pacer: Pacer;
 
@@ -78,6 +82,7 @@ export class RegionReconciler {
     const region = this.deps.regions.get(request.key);
     if (region === undefined) {
       this.lastEvaluated.delete(request.key);
+      this.blockedNoted.delete(request.key);
       this.pacer.forget(request.key);
       return {};
     }
@@ -150,7 +155,15 @@ export class RegionReconciler {
       if (!hasFinalizer(region, REGION_FINALIZER)) await this.patchFinalizer(region, 'add');
       return true;
     }
-    if (hasFinalizer(region, REGION_FINALIZER)) {
+    const now = this.deps.clock.now();
+    const last = this.blockedNoted.get(region.metadata.name);
+    // Every Instance change of the Region reconciles it, and each count is another note: one Event when the
+    // deletion is first seen waiting, then one a minute at most while it still waits.
+    if (
+      hasFinalizer(region, REGION_FINALIZER) &&
+      (last === undefined || now - last >= BLOCKED_EVENT_PERIOD_MS)
+    ) {
+      this.blockedNoted.set(region.metadata.name, now);
       this.deps.events.record(
         { apiVersion: region.apiVersion, kind: 'Region', metadata: { name: region.metadata.name } },
         {
