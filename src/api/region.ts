@@ -195,6 +195,12 @@ export const QuotaUsage = z.object({
   limit: z.int().min(0).optional(),
 });
 
+/**
+ * Set by the operator on a Region while any Instance uses it, removed once none does: deleting a Region in
+ * use waits for its VMs to go instead of orphaning them.
+ */
+export const REGION_FINALIZER = 'compute.vmfleet.io/region-in-use';
+
 export const RegionStatus = z.object({
   observedGeneration: z.int().min(0).optional(),
   instances: z.int().min(0).optional().describe('VMs allocated in this region (all groups).'),

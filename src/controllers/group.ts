@@ -252,6 +252,16 @@ export class GroupReconciler<S> {
     const planSpec = upgrade?.spec ?? scaledSpec;
     const planned = await this.plan(planSpec, group, region, owned, now, before?.surge ?? 0);
     const plan = upgrade?.limitPlan?.(planned) ?? planned;
+    if (!paused && group.status?.observedGeneration !== context_.generation) {
+      // A new generation is reported before the plan is acted on: creating or deleting a batch takes
+      // seconds, and until status said otherwise `kubectl get` showed the previous generation's Ready
+      // reason as current. The rest of the previous status is kept until the write below.
+      const nextId = this.nextInstanceId(group, ownerValue);
+      await this.writeStatus(group, scaledSpec, region, owned, plan, paused, nextId, context_, {
+        upgrade,
+        keepPrevious: true,
+      });
+    }
     const nextInstanceId = paused
       ? this.nextInstanceId(group, ownerValue)
       : await this.apply(group, planSpec, plan, owned, context.logger, {
@@ -504,7 +514,12 @@ export class GroupReconciler<S> {
     paused: boolean,
     nextInstanceId: number,
     context: { generation: number; now: Date },
-    extra: { upgrade?: LifecycleResult<S>; lifecycleStatus?: Record<string, unknown> | undefined } = {},
+    extra: {
+      upgrade?: LifecycleResult<S>;
+      lifecycleStatus?: Record<string, unknown> | undefined;
+      /** Keep what the previous status has and this write does not compute (the lifecycle's fields). */
+      keepPrevious?: boolean;
+    } = {},
   ): Promise<void> {
     const counts = placementCounts(
       owned,
@@ -522,6 +537,7 @@ export class GroupReconciler<S> {
       this.deps.unavailable.forRegion(regionName).list(context.now),
     );
     const status = {
+      ...(extra.keepPrevious === true ? structuredClone(group.status ?? {}) : {}),
       readyInstances: counts.readyInstances,
       byZone: counts.byZone,
       byFaultDomain: counts.byFaultDomain,

@@ -2,7 +2,9 @@
 // quota in status, and Spot evictions when capacity falls below usage, when the Spot price rises above a
 // VM's max price, or at the seeded random rate. An evicted VM with Delete goes; with Deallocate it stays,
 // Deallocated (still counted by its group, no compute cost).
-import type { Instance, Region } from '../api/index.ts';
+// A Region in use carries a finalizer, so deleting it waits until no Instance uses it any more (an Event
+// says why); an unused Region carries none and deletes at once.
+import { REGION_FINALIZER, type Instance, type Region } from '../api/index.ts';
 import {
   computeRegionUsage,
   type CloudProvider,
@@ -11,9 +13,13 @@ import {
 } from '../cloud/index.ts';
 import { groupOfInstance, type LifecycleMetrics } from '../metrics/index.ts';
 import {
+  addFinalizer,
   computeConditions,
   formatTime,
+  hasFinalizer,
+  isBeingDeleted,
   isNotFound,
+  removeFinalizer,
   type Clock,
   type DeepReadonly,
   type EventRecorder,
@@ -33,7 +39,7 @@ import { Pacer } from './pacer.ts';
 import { INSTANCES, REGIONS } from './resources.ts';
 
 export interface RegionControllerDeps {
-  client: Pick<ResourceClient, 'delete'>;
+  client: Pick<ResourceClient, 'delete' | 'patch'>;
   provider: CloudProvider;
   regions: ReadonlyStore<Region>;
   instances: ReadonlyStore<Instance>;
@@ -50,6 +56,8 @@ export interface RegionControllerDeps {
 
 /** A Region whose spec did not change is reconciled at most this often. */
 const REGION_MIN_INTERVAL_MS = 1_000;
+/** While a Region's deletion waits for its Instances, the DeletionBlocked Event is repeated this often. */
+const BLOCKED_EVENT_PERIOD_MS = 60_000;
 /** With a random eviction rate, evictions are drawn this often. */
 const RANDOM_EVICTION_PERIOD_MS = 10_000;
 
@@ -57,6 +65,8 @@ export class RegionReconciler {
   private readonly deps: RegionControllerDeps;
   /** End of the previous eviction draw per region: random evictions are drawn for the time since. */
   private readonly lastEvaluated = new Map<string, Date>();
+  /** When the DeletionBlocked Event was last recorded per region. */
+  private readonly blockedNoted = new Map<string, number>();
 
   private readonly pacer: Pacer;
 
@@ -72,9 +82,13 @@ export class RegionReconciler {
     const region = this.deps.regions.get(request.key);
     if (region === undefined) {
       this.lastEvaluated.delete(request.key);
+      this.blockedNoted.delete(request.key);
       this.pacer.forget(request.key);
       return {};
     }
+    // Before the spec check: an invalid Region in use must not be deletable either.
+    const inRegion = this.deps.regionInstances(region.metadata.name);
+    if (!(await this.guardDeletion(region, inRegion.list().length))) return {};
     const check = checkRegion(region);
     if (!check.ok) {
       // Server-side apply cannot write the status of an object that does not match its schema either:
@@ -91,7 +105,6 @@ export class RegionReconciler {
     const wait = this.pacer.delay(request.key, region.metadata.generation ?? 0);
     if (wait > 0) return { requeueAfterMs: wait };
     const now = new Date(this.deps.clock.now());
-    const inRegion = this.deps.regionInstances(region.metadata.name);
     const lastEvaluatedAt = this.lastEvaluated.get(request.key);
     const notices = await this.deps.provider.evictions({
       region,
@@ -122,6 +135,57 @@ export class RegionReconciler {
     const recheckMs = Math.min(evictionRecheckMs ?? Infinity, healthRecheckMs ?? Infinity);
     return Number.isFinite(recheckMs) ? { requeueAfterMs: recheckMs } : {};
   };
+
+  /**
+   * Keeps the in-use finalizer on while `inUse` Instances reference the Region and takes it off when none
+   * does. A Region being deleted that is still in use keeps serving its VMs (evictions, usage), and an
+   * Event says what the deletion waits for; every Instance change of the Region reconciles it again, so
+   * the finalizer goes as soon as the last VM has. Returns false when there is nothing more to do: the
+   * Region is going away.
+   */
+  private async guardDeletion(region: DeepReadonly<Region>, inUse: number): Promise<boolean> {
+    const deleting = isBeingDeleted(region);
+    if (inUse === 0) {
+      if (hasFinalizer(region, REGION_FINALIZER)) await this.patchFinalizer(region, 'remove');
+      return !deleting;
+    }
+    // The API server refuses new finalizers on an object being deleted; only a Region in use before its
+    // deletion began is held back.
+    if (!deleting) {
+      if (!hasFinalizer(region, REGION_FINALIZER)) await this.patchFinalizer(region, 'add');
+      return true;
+    }
+    const now = this.deps.clock.now();
+    const last = this.blockedNoted.get(region.metadata.name);
+    // Every Instance change of the Region reconciles it, and each count is another note: one Event when the
+    // deletion is first seen waiting, then one a minute at most while it still waits.
+    if (
+      hasFinalizer(region, REGION_FINALIZER) &&
+      (last === undefined || now - last >= BLOCKED_EVENT_PERIOD_MS)
+    ) {
+      this.blockedNoted.set(region.metadata.name, now);
+      this.deps.events.record(
+        { apiVersion: region.apiVersion, kind: 'Region', metadata: { name: region.metadata.name } },
+        {
+          type: 'Warning',
+          reason: 'DeletionBlocked',
+          action: 'Delete',
+          note: `${String(inUse)} instance(s) still use region ${region.metadata.name}; deletion waits until they are gone`,
+        },
+      );
+    }
+    return true;
+  }
+
+  private async patchFinalizer(region: DeepReadonly<Region>, change: 'add' | 'remove'): Promise<void> {
+    try {
+      if (change === 'add') await addFinalizer(this.deps.client, REGIONS, region, REGION_FINALIZER);
+      else await removeFinalizer(this.deps.client, REGIONS, region, REGION_FINALIZER);
+    } catch (error) {
+      // Gone meanwhile: nothing left to guard.
+      if (!isNotFound(error)) throw error;
+    }
+  }
 
   private async evict(instance: DeepReadonly<Instance>, notice: EvictionNotice): Promise<void> {
     const namespace = instance.metadata.namespace ?? '';

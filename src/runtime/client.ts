@@ -22,12 +22,17 @@
 import {
   ApiException,
   CustomObjectsApi,
+  IsomorphicFetchHttpLibrary,
   KubeConfig,
   Observable,
   PatchStrategy,
+  ServerConfiguration,
   V1MicroTime,
   Watch,
+  createConfiguration,
+  setHeaderMiddleware,
   type ConfigurationOptions,
+  type HttpLibrary,
   type ObservableMiddleware,
   type RequestContext,
   type ResponseContext,
@@ -188,6 +193,57 @@ class SharedConnections {
     context.setDispatcher(this.dispatcher);
     void created.close().catch(() => undefined);
   }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Write fencing
+
+/** Asked before every request that is not a read; `false` refuses it. */
+export type WriteFence = () => boolean;
+
+/**
+ * The HTTP layer of a fenced client: every request but a GET (create, replace, patch, apply, delete,
+ * deleteCollection, the status and scale subresources, Leases, Events) first asks the fence, and when it
+ * says no fails with reason `NotLeader` without leaving the process. It sits below the API methods, after
+ * every middleware, right where the request would go on the wire: a method added to the client later
+ * cannot bypass it, and the answer is as late as it can be.
+ */
+function fencedHttp(fence: WriteFence): HttpLibrary {
+  const http = new IsomorphicFetchHttpLibrary();
+  return {
+    send(request: RequestContext): Observable<ResponseContext> {
+      const method = request.getHttpMethod();
+      if (method === 'GET' || fence()) return http.send(request);
+      const path = new URL(request.getUrl()).pathname;
+      return new Observable<ResponseContext>(
+        Promise.reject(
+          new KubeApiError(
+            0,
+            'NotLeader',
+            `${method} ${path}: refused, this process does not hold a fresh lease`,
+          ),
+        ),
+      );
+    },
+  };
+}
+
+/**
+ * What `KubeConfig.makeApiClient(CustomObjectsApi)` builds (the cluster's server, the kubeconfig's
+ * credentials, client-node's User-Agent), with the write fence as its HTTP layer when one is given.
+ */
+function customObjectsApi(kubeConfig: KubeConfig, fence: WriteFence | undefined): CustomObjectsApi {
+  if (fence === undefined) return kubeConfig.makeApiClient(CustomObjectsApi);
+  const cluster = kubeConfig.getCurrentCluster();
+  if (cluster === null) throw new Error('No active cluster!');
+  return new CustomObjectsApi(
+    createConfiguration({
+      baseServer: new ServerConfiguration(cluster.server, {}),
+      authMethods: { default: kubeConfig },
+      middleware: [setHeaderMiddleware('User-Agent', 'vmfleet')],
+      httpApi: fencedHttp(fence),
+    }),
+  );
 }
 
 function callOptions(options: CallOptions): ConfigurationOptions {
@@ -457,7 +513,8 @@ function leaseBody(
 
 export class KubeClient implements ListWatchClient, ResourceClient, LeaseClient, EventClient {
   readonly kubeConfig: KubeConfig;
-  private readonly customObjects: CustomObjectsApi;
+  /** Not readonly: a fenced view (see `fenced`) replaces it with one whose HTTP layer is fenced. */
+  private customObjects: CustomObjectsApi;
   private readonly watcher: Watch;
   private readonly timeoutMs: number;
   private readonly connections = new SharedConnections();
@@ -468,6 +525,23 @@ export class KubeClient implements ListWatchClient, ResourceClient, LeaseClient,
     this.watcher = new Watch(kubeConfig);
     setWatchInactivityTimeout(this.watcher, options.watchInactivityTimeoutMs ?? 100_000);
     this.timeoutMs = options.requestTimeoutMs ?? 30_000;
+  }
+
+  /**
+   * A view of this client whose every request other than a read (GET; watches are GETs) first asks
+   * `allowed`, and fails with reason `NotLeader`, without reaching the server, when it says no. The view
+   * shares everything else with this client: its connection pool, its deadlines, and the behaviour of
+   * the class it was made from (a subclass's overrides still apply). The manager hands its controllers
+   * such a view, fenced by the freshness of the lease: the election loop alone is not enough, since a
+   * leader frozen for longer than the lease (SIGSTOP, a stalled VM, a long pause) wakes up with responses
+   * to its last requests already waiting, and Node runs those I/O callbacks, and the writes they start,
+   * before the timer that would tell the election loop it lost. The reliability suite's failover scenario
+   * saw a resumed ex-leader create Instances next to the new leader that way.
+   */
+  fenced(allowed: WriteFence): this {
+    const view = Object.create(this) as this;
+    view.customObjects = customObjectsApi(this.kubeConfig, allowed);
+    return view;
   }
 
   private options(contentType?: string, signal?: AbortSignal): ConfigurationOptions {

@@ -22,7 +22,6 @@ import { resourceId, type KubeObject, type ResourceType } from './objects.ts';
 import type { RuntimeObserver } from './observer.ts';
 import { Reflector, type ReflectorOptions } from './reflector.ts';
 import { StatusWriter } from './status.ts';
-import { guardWrites } from './write-guard.ts';
 
 export interface LeaderElectionConfig extends Partial<LeaderElectionTiming> {
   /** Lease name in the manager's namespace. */
@@ -64,8 +63,9 @@ type SharedReflectorOptions<T extends KubeObject> = Omit<
 
 export class Manager {
   /**
-   * The client controllers write through: with leader election, every write first checks that this
-   * process still holds a fresh lease (see ./write-guard.ts). Reads and watches are unaffected.
+   * The client controllers write through: with leader election, every request but a read first checks
+   * that this process still holds a fresh lease (`KubeClient.fenced`). Reads and watches are unaffected;
+   * the elector itself campaigns through the unfenced client.
    */
   readonly client: KubeClient;
   readonly logger: Logger;
@@ -92,7 +92,7 @@ export class Manager {
     this.client =
       options.leaderElection === false
         ? options.client
-        : guardWrites(options.client, () => this.elector?.holdsFreshLease() === true);
+        : options.client.fenced(() => this.elector?.holdsFreshLease() === true);
     this.logger = options.logger;
     this.namespace = options.namespace;
     this.identity = options.identity ?? `${hostname()}_${randomUUID()}`;

@@ -196,6 +196,8 @@ describeCluster("the operator's identity gets exactly what deploy/ grants", () =
     'list scalesets.compute.vmfleet.io -A',
     'watch computefleets.compute.vmfleet.io -A',
     'get regions.compute.vmfleet.io',
+    // The in-use finalizer of a Region (metadata.finalizers).
+    'patch regions.compute.vmfleet.io',
     'create instances.compute.vmfleet.io -n default',
     'delete instances.compute.vmfleet.io -n default',
     'patch scalesets.compute.vmfleet.io --subresource=status -n default',
@@ -214,7 +216,8 @@ describeCluster("the operator's identity gets exactly what deploy/ grants", () =
     'update leases.coordination.k8s.io -n default',
     'create leases.coordination.k8s.io -n kube-system',
     'update scalesets.compute.vmfleet.io -n default',
-    'patch regions.compute.vmfleet.io',
+    'update regions.compute.vmfleet.io',
+    'delete regions.compute.vmfleet.io',
     'create customresourcedefinitions.apiextensions.k8s.io',
   ])('may not %s', async (what) => {
     expect(await canI(what.split(' '))).toBe('no');

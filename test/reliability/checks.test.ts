@@ -7,7 +7,6 @@ import { API_GROUP_VERSION, type Instance } from '../../src/api/index.ts';
 import { computeRegionUsage } from '../../src/cloud/index.ts';
 import { newInstance } from '../../src/controllers/instances.ts';
 import { KubeClient } from '../../src/runtime/index.ts';
-import { guardWrites } from '../../src/runtime/write-guard.ts';
 import type { AuditRecord } from './lib/audit.ts';
 import { consistencyViolations } from './lib/consistency.ts';
 import { regionManifest, type GroupObjectView, type RegionView, type Snapshot } from './lib/fleet.ts';
@@ -207,7 +206,7 @@ describe('write guard', () => {
 
   it('refuses writes while the guard says no, and lets them through (to the network) when it says yes', async () => {
     let fresh = false;
-    const client = guardWrites(offlineClient(), () => fresh);
+    const client = offlineClient().fenced(() => fresh);
     const object = {
       apiVersion: API_GROUP_VERSION,
       kind: 'Instance',
@@ -220,7 +219,7 @@ describe('write guard', () => {
     await expect(client.delete(instances, { namespace: 'ns', name: 'i' })).rejects.toMatchObject({
       reason: 'NotLeader',
     });
-    // Reads and Lease calls are never guarded: they reach the (unreachable) server.
+    // Reads (Lease reads too) are never fenced: they reach the (unreachable) server.
     await expect(client.get(instances, { namespace: 'ns', name: 'i' })).rejects.toMatchObject({
       reason: 'NetworkError',
     });

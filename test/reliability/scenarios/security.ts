@@ -45,6 +45,8 @@ export const ACCESS_CHECKS: AccessCheck[] = [
     allowed: true,
   },
   { verb: 'patch', resource: 'regions.compute.vmfleet.io', subresource: 'status', allowed: true },
+  // The finalizer that holds back deleting a Region in use (metadata.finalizers).
+  { verb: 'patch', resource: 'regions.compute.vmfleet.io', allowed: true },
   {
     verb: 'patch',
     resource: 'instances.compute.vmfleet.io',
@@ -79,7 +81,8 @@ export const ACCESS_CHECKS: AccessCheck[] = [
   { verb: 'patch', resource: 'computefleets.compute.vmfleet.io', namespace: 'default', allowed: false },
   { verb: 'delete', resource: 'scalesets.compute.vmfleet.io', namespace: 'default', allowed: false },
   { verb: 'create', resource: 'regions.compute.vmfleet.io', allowed: false },
-  { verb: 'patch', resource: 'regions.compute.vmfleet.io', allowed: false },
+  { verb: 'update', resource: 'regions.compute.vmfleet.io', allowed: false },
+  { verb: 'delete', resource: 'regions.compute.vmfleet.io', allowed: false },
   { verb: 'update', resource: 'instances.compute.vmfleet.io', namespace: 'default', allowed: false },
   {
     verb: 'deletecollection',
