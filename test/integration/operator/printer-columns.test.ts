@@ -14,7 +14,6 @@ interface PrinterColumn {
 }
 
 interface Sample {
-  atMs: number;
   generation: number;
   observedGeneration: number;
   columns: Record<string, string>;
@@ -36,7 +35,6 @@ async function sample(namespace: string, name: string, columns: PrinterColumn[])
   const out = await kubectlOk(['get', 'scaleset', name, '-n', namespace, '-o', `jsonpath=${template}`]);
   const [generation = '', observed = '', ...values] = out.split('\t');
   return {
-    atMs: Date.now(),
     generation: Number(generation),
     observedGeneration: Number(observed || '0'),
     columns: Object.fromEntries(columns.map((c, i) => [c.name, values[i] ?? ''])),
@@ -77,11 +75,12 @@ describeCluster('printer columns after a spec change', () => {
       expect(before.columns['Status']).toBe('AllInstancesRunning');
 
       hold = true;
-      const startedAt = Date.now();
       const changed = await patchSpec(world, 'ScaleSet', 'web', { capacity: 6 });
       const generation = changed.metadata.generation;
       expect(generation).toBeGreaterThan(before.generation);
       const samples: Sample[] = [];
+      // The window is short: the new generation is observed within 10 s (normally well under one), while
+      // every create is still held, i.e. before the operator acts on the plan.
       const observed = await eventually(
         async () => {
           const s = await sample(world.namespace, 'web', columns);
@@ -91,11 +90,9 @@ describeCluster('printer columns after a spec change', () => {
         },
         { timeoutMs: 10_000, intervalMs: 50 },
       );
-      // Observed while every create is still held: reported before acting, in a short window.
       expect(observed.columns['Ready']).toBe('2');
       expect(observed.columns['Capacity']).toBe('6');
       expect(observed.columns['Status']).toBe('Provisioning');
-      expect(observed.atMs - startedAt).toBeLessThan(10_000);
 
       release();
       await eventually(

@@ -378,5 +378,28 @@ describeCluster('Manager and Controller on a real API server', () => {
     expect(await manager.done).toEqual({ reason: 'leadership-lost' });
     expect(reconcileSignal.aborted).toBe(true);
     expect(manager.isLeader).toBe(false);
+
+    // Its client refuses every write from now on, before the request leaves: a request that reached the
+    // server would change the Probe, or answer 404 for the scale subresource Probes do not have.
+    const before = (await admin.get(probes, { namespace, name: 'busy' })) as Probe;
+    const ref = { namespace, name: 'busy' };
+    const writes: [string, () => Promise<unknown>][] = [
+      ['create', () => manager.client.create(probes, probe(namespace, 'late'))],
+      ['patch', () => manager.client.patch(probes, ref, { type: 'merge', body: { spec: { tier: 'x' } } })],
+      [
+        'patchStatus',
+        () => manager.client.patchStatus(probes, ref, { type: 'merge', body: { status: { children: 9 } } }),
+      ],
+      ['patchScale', () => manager.client.patchScale(probes, ref, 3)],
+      ['replace', () => manager.client.replace(probes, ref, before)],
+      ['delete', () => manager.client.delete(probes, ref)],
+    ];
+    for (const [name, write] of writes) {
+      await expect(write(), name).rejects.toMatchObject({ reason: 'NotLeader' });
+    }
+    const after = (await admin.get(probes, { namespace, name: 'busy' })) as Probe;
+    expect(after.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
+    const listed = await manager.client.list(probes, { namespace });
+    expect(listed.items).toHaveLength(1);
   });
 });
