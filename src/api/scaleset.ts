@@ -286,6 +286,13 @@ export const UpgradeStatus = z.object({
   batchOpen: z.boolean().optional(),
   batchReplaced: z.int().min(0).optional(),
   surge: z.int().min(0).optional().describe('maxSurge: extra VMs held while a batch is replaced.'),
+  revision: z
+    .int()
+    .min(0)
+    .optional()
+    .describe(
+      'Counts the upgrade steps acted on (the operator trusts its in-process memory only while ahead of it).',
+    ),
   protectionOwed: z
     .int()
     .min(0)

@@ -26,6 +26,7 @@ import {
 } from '../engine/upgrade.ts';
 import type { LifecycleMetrics } from '../metrics/index.ts';
 import {
+  canonicalJson,
   certainlyNotDone,
   eventSubjectOf,
   formatTime,
@@ -54,20 +55,23 @@ export interface UpgradeDeps {
 
 /**
  * What the last step decided, per ScaleSet (namespace/name/uid). The next reconcile may run before the cache
- * shows the status that carried it, and acting on the older memory would open a batch twice. It is used only
- * while the cache still shows the object it was computed from: once the object moved on (our status write,
- * or another leader's), status is the record. One small entry per ScaleSet reconciled.
+ * shows the status that carried it, and acting on the older memory would open a batch twice. Each step that
+ * acts counts up `revision`, written with it to status.upgrade: the memory is used only while it is ahead of
+ * the status the cache shows; once status caught up (our write, or another leader's), status is the record.
+ * A revision, not the object's resourceVersion: a reconcile may write status twice (a new generation is
+ * reported before it is acted on), and the cache can show the first write after a later step was taken.
  */
-type Memories = Map<
-  string,
-  {
-    memory: UpgradeMemory;
-    phase: UpgradeStatus['phase'];
-    resourceVersion: string | undefined;
-    /** Scale-in protections owed to replacements not created yet (see protectionOwed in status). */
-    protectionOwed: number;
-  }
->;
+type Memories = Map<string, MemoryEntry>;
+
+interface MemoryEntry {
+  memory: UpgradeMemory;
+  phase: UpgradeStatus['phase'];
+  revision: number;
+  /** Scale-in protections owed to replacements not created yet (see protectionOwed in status). */
+  protectionOwed: number;
+  /** The bookkeeping as status carries it (canonical JSON), to tell whether a step changed anything. */
+  record: string;
+}
 
 /** The ScaleSet adapter with image resolution and upgrades before placement. */
 export function withUpgrades(
@@ -190,9 +194,10 @@ async function scaleSetLifecycle(
   const spec = resolved.spec;
   const memoryKey = `${group.metadata.namespace ?? ''}/${group.metadata.name}/${group.metadata.uid ?? ''}`;
   const cached = memories.get(memoryKey);
-  const remembered = cached?.resourceVersion === group.metadata.resourceVersion ? cached : undefined;
+  const recorded = UpgradeStatus.safeParse(group.status?.upgrade).data;
+  const remembered = cached !== undefined && cached.revision > (recorded?.revision ?? 0) ? cached : undefined;
   const previous = remembered?.memory ?? memoryOf(group.status?.upgrade);
-  const previousPhase = remembered?.phase ?? UpgradeStatus.safeParse(group.status?.upgrade).data?.phase;
+  const previousPhase = remembered?.phase ?? recorded?.phase;
   const upgrade = upgradeInput(spec, instances, {
     memory: previous,
     upgradeAll: group.metadata.annotations?.[UPGRADE_ALL_ANNOTATION],
@@ -201,27 +206,33 @@ async function scaleSetLifecycle(
   const { mode, targetModelHash } = upgrade;
   const step = upgradeStep(upgrade);
   const acted = actedStep(spec, step, previous);
-  const owedBefore =
-    remembered?.protectionOwed ?? UpgradeStatus.safeParse(group.status?.upgrade).data?.protectionOwed ?? 0;
+  const owedBefore = remembered?.protectionOwed ?? recorded?.protectionOwed ?? 0;
   const gone = await deleteReplaced(deps, input, acted);
   // Azure keeps a VM's protection through an upgrade; our upgrade is delete + create, so the replacements
   // (created by the placement pass right after this) inherit it, one new VM per protected VM replaced.
   const owed =
     owedBefore + instances.filter((i) => gone.has(i.metadata.name) && i.spec.protection.fromScaleIn).length;
-  const memoryEntry = {
+  const before = remembered?.revision ?? recorded?.revision ?? 0;
+  const record = bookkeeping(upgradeStatus(mode, targetModelHash, acted), owed);
+  const previousRecord = remembered?.record ?? (recorded ? bookkeeping(recorded, owedBefore) : '');
+  const memoryEntry: MemoryEntry = {
     memory: acted.memory,
     phase: acted.progress.phase,
-    resourceVersion: group.metadata.resourceVersion,
+    revision: before + (gone.size > 0 || record !== previousRecord ? 1 : 0),
     protectionOwed: owed,
+    record,
   };
   memories.set(memoryKey, memoryEntry);
+  const statusOf = () => ({
+    ...upgradeStatus(mode, targetModelHash, acted),
+    ...(memoryEntry.revision > 0 ? { revision: memoryEntry.revision } : {}),
+    ...owedField(memoryEntry.protectionOwed),
+  });
   if (!spec.paused) recordEvents(deps, group, acted, previousPhase, mode);
 
   let imageStatus: ImageStatus = resolved.status;
   const maxProvisioning = resolved.maxProvisioning;
-  const status: Record<string, unknown> = {
-    upgrade: { ...upgradeStatus(mode, targetModelHash, acted), ...owedField(owed) },
-  };
+  const status: Record<string, unknown> = { upgrade: statusOf() };
   status.image = imageStatus;
   const remaining = instances.filter((i) => !gone.has(i.metadata.name));
   return {
@@ -234,11 +245,16 @@ async function scaleSetLifecycle(
       owed,
       created: (count) => {
         // The status object is written after the creates, so what is still owed shows in this write.
+        if (count === 0) return;
         memoryEntry.protectionOwed = Math.max(0, owed - count);
-        status.upgrade = {
-          ...upgradeStatus(mode, targetModelHash, acted),
-          ...owedField(memoryEntry.protectionOwed),
-        };
+        // A revision of its own: a status write before the creates (a new generation reported early) may
+        // already carry this step's revision with the protections still owed.
+        memoryEntry.revision += 1;
+        memoryEntry.record = bookkeeping(
+          upgradeStatus(mode, targetModelHash, acted),
+          memoryEntry.protectionOwed,
+        );
+        status.upgrade = statusOf();
       },
     },
     limitPlan:
@@ -265,6 +281,20 @@ async function scaleSetLifecycle(
             return throttled.plan;
           },
   };
+}
+
+/** The fields of status.upgrade the next step reads, as canonical JSON. */
+function bookkeeping(upgrade: UpgradeStatus, owed: number): string {
+  return canonicalJson({
+    targetModelHash: upgrade.targetModelHash,
+    currentBatch: upgrade.currentBatch,
+    batchOpen: upgrade.batchOpen ?? false,
+    batchReplaced: upgrade.batchReplaced ?? 0,
+    surge: upgrade.surge ?? 0,
+    lastBatchCompletedAt: upgrade.lastBatchCompletedAt ?? '',
+    handledUpgradeAll: upgrade.handledUpgradeAll ?? '',
+    protectionOwed: owed,
+  });
 }
 
 function owedField(owed: number): { protectionOwed?: number } {
