@@ -119,7 +119,7 @@ describe('vmfleet plan --current: stale VMs and the upgrade', () => {
     );
     expect(text.stdout).toContain(
       'upgrade:  Rolling: batches of 2 (20% of capacity 6, rounded up), 3 batch(es)\n' +
-        '          batch 1 replaces now: web-0, web-1\n',
+        '          batch 1 of 3 replaces now: web-0, web-1\n',
     );
   });
 
