@@ -32,8 +32,11 @@ const OBJECT_META_FIELDS = [
   'managedFields',
 ];
 
-/** RFC 3339 date-time, the `date-time` format of OpenAPI (Kubernetes also takes a space for the `T`). */
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+/**
+ * A date-time as the API server's parser takes it: RFC 3339 and the ISO 8601 variants it also accepts (no
+ * seconds, no zone, a space for the T). zod's own check is the stricter one; this only catches garbage.
+ */
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})?$/;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -136,7 +139,8 @@ const regexCache = new Map<string, RegExp>();
 function regex(pattern: string): RegExp {
   let compiled = regexCache.get(pattern);
   if (compiled === undefined) {
-    compiled = new RegExp(pattern, 'u');
+    // No `u` flag: the patterns come from zod's regexes, which zod runs without it too.
+    compiled = new RegExp(pattern);
     regexCache.set(pattern, compiled);
   }
   return compiled;
@@ -359,6 +363,30 @@ export function mergeFieldErrors(
   return [...structural, ...extra];
 }
 
+/** `value` without the nulls the API server prunes: those of object fields that are not nullable. */
+function pruneNulls(schema: Schema, value: unknown): unknown {
+  if (Array.isArray(value)) {
+    const items = child(schema, 'items');
+    return items === undefined ? value : value.map((item: unknown) => pruneNulls(items, item));
+  }
+  if (!isRecord(value)) return value;
+  const properties = child(schema, 'properties') ?? {};
+  const additional = child(schema, 'additionalProperties');
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    const itemSchema = isRecord(properties[key]) ? properties[key] : additional;
+    if (itemSchema === undefined) out[key] = item;
+    else if (item !== null || itemSchema.nullable === true) out[key] = pruneNulls(itemSchema, item);
+  }
+  return out;
+}
+
+/** The input as the API server hands it on after decoding: nulls pruned (zod would refuse them). */
+function asDecoded(kind: string, input: unknown): unknown {
+  const schema = crdSchema(kind);
+  return schema === undefined ? input : pruneNulls(schema, input);
+}
+
 function withStructure<T>(kind: string, input: unknown, parsed: ParseResult<T>): ParseResult<T> {
   const structural = structuralErrors(kind, input);
   if (structural.length === 0) return parsed;
@@ -371,13 +399,12 @@ export function parseStrict<S extends z.ZodType>(
   schema: S,
   input: unknown,
 ): ParseResult<z.output<S>> {
-  return withStructure(kind, input, parseWith(schema, input));
+  return withStructure(kind, input, parseWith(schema, asDecoded(kind, input)));
 }
 
 /** parseResource with the schema check of the kind it names (when apiVersion and kind are ours). */
 export function parseResourceStrict(input: unknown): ParseResult<AnyResource> {
-  const parsed = parseResource(input);
   if (!isRecord(input) || input.apiVersion !== API_GROUP_VERSION || typeof input.kind !== 'string')
-    return parsed;
-  return withStructure(input.kind, input, parsed);
+    return parseResource(input);
+  return withStructure(input.kind, input, parseResource(asDecoded(input.kind, input)));
 }

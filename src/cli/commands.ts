@@ -45,6 +45,7 @@ const COMMAND_USAGE: Record<string, () => string> = {
   plan: () => PLAN_USAGE,
   crds: () => CRDS_USAGE,
   generate: () => GENERATE_USAGE,
+  help: () => MAIN_USAGE,
 };
 
 /** `vmfleet help [command]`: the overview, or one command's usage. */

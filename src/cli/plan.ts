@@ -1,10 +1,13 @@
 // `vmfleet plan`: the what-if tool. Reads a ScaleSet or ComputeFleet manifest, a Region (the built-in
 // eastus catalogue by default) and optionally the current Instances, and prints the placement the engine
 // would make — per size × zone × fault domain × priority, cost, spread, shortfall and the decisions — with
-// no cluster. Bad input exits 2 naming the file and the field, printing nothing else.
+// no cluster; with the current Instances also the stale VMs and the upgrade step (./upgrade-preview.ts).
+// Files are checked as the API server checks them (api/structural.ts); bad input exits 2 naming the file and
+// the field, printing nothing else.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
+import type { z } from 'zod';
 import {
   EASTUS,
   GalleryImage,
@@ -95,24 +98,15 @@ function loadRegion(file: string | undefined, wanted: string, read: (path: strin
   return parsed.value;
 }
 
-function loadCurrent(file: string | undefined, read: (path: string) => string): Instance[] {
-  if (file === undefined) return [];
+/** Every object of a file (or `kind: List`) of one kind, each checked as the API server would check it. */
+function loadAll<S extends z.ZodType>(
+  file: string,
+  kind: string,
+  schema: S,
+  read: (path: string) => string,
+): z.output<S>[] {
   return documents(file, read).map((doc, index) => {
-    const parsed = parseStrict('Instance', Instance, doc);
-    if (!parsed.ok) {
-      throw new InputError(
-        file,
-        parsed.errors.map((e) => ({ ...e, field: `[${index}].${e.field}` })),
-      );
-    }
-    return parsed.value;
-  });
-}
-
-function loadGalleries(file: string | undefined, read: (path: string) => string): GalleryImage[] | undefined {
-  if (file === undefined) return undefined;
-  return documents(file, read).map((doc, index) => {
-    const parsed = parseStrict('GalleryImage', GalleryImage, doc);
+    const parsed = parseStrict(kind, schema, doc);
     if (!parsed.ok) {
       throw new InputError(
         file,
@@ -274,8 +268,10 @@ export function runPlan(argv: string[], io: PlanIo): number {
         ? validateScaleSet(group.spec, region.spec, region.metadata.name)
         : validateComputeFleet(group.spec, region.spec, region.metadata.name);
     if (errors.length > 0) throw new InputError(file, errors);
-    const current = loadCurrent(values.current, read);
-    const resolved = resolvedGroup(group, loadGalleries(values.gallery, read), current.length > 0);
+    const current = values.current === undefined ? [] : loadAll(values.current, 'Instance', Instance, read);
+    const galleries =
+      values.gallery === undefined ? undefined : loadAll(values.gallery, 'GalleryImage', GalleryImage, read);
+    const resolved = resolvedGroup(group, galleries, current.length > 0);
     if (!resolved.ok) throw new InputError(file, [resolved.error]);
     const now = io.now ?? Date.now();
     const plan = makePlan(resolved.group, region, current, now);

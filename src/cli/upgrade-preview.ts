@@ -115,13 +115,15 @@ const names = (list: readonly string[]): string =>
   list.length <= 10 ? list.join(', ') : `${list.slice(0, 10).join(', ')}, … (${list.length})`;
 
 function rollingNow(
-  preview: Pick<UpgradePreview, 'breach' | 'replaceNow' | 'surge'>,
+  preview: Pick<UpgradePreview, 'breach' | 'replaceNow' | 'surge' | 'totalBatches'>,
+  batch: number,
   waitMs: number | undefined,
 ): string {
+  const which = `batch ${batch} of ${preview.totalBatches ?? batch}`;
   if (preview.breach !== undefined) return `stopped now: ${preview.breach}`;
-  if (preview.replaceNow.length > 0) return `batch 1 replaces now: ${names(preview.replaceNow)}`;
+  if (preview.replaceNow.length > 0) return `${which} replaces now: ${names(preview.replaceNow)}`;
   if (preview.surge > 0)
-    return `batch 1 first adds ${preview.surge} VM(s), then deletes as many stale ones, fullest zone first`;
+    return `${which} first adds ${preview.surge} VM(s), then deletes as many stale ones, fullest zone first`;
   if (waitMs !== undefined) return `waits ${Math.ceil(waitMs / 1000)} s (pauseTimeBetweenBatches)`;
   return 'waits until every instance is Running (and the upgraded ones healthy) before the first batch';
 }
@@ -130,7 +132,6 @@ function scaleSetPreview(
   group: ScaleSet,
   spec: ScaleSetSpec,
   current: readonly Instance[],
-  stale: readonly StaleVm[],
   now: number,
 ): Omit<UpgradePreview, 'byReason' | 'staleCount'> {
   const memory = memoryOf(group.status?.upgrade);
@@ -155,12 +156,12 @@ function scaleSetPreview(
     ...(step.breach === undefined ? {} : { breach: step.breach.message }),
   };
   const summary: string[] = [];
-  const eligible = stale.filter((s) => !s.protected).length;
   const mode =
     input.mode === configured ? input.mode : `${input.mode} (automaticOSUpgrade on a Manual policy)`;
-  if (eligible === 0 && p.protectedStale.length === 0) summary.push(`${mode}: nothing to replace`);
+  const toReplace = base.replaceNow.length + p.pending;
+  if (toReplace === 0 && p.protectedStale.length === 0) summary.push(`${mode}: nothing to replace`);
   else if (input.mode === 'Automatic') {
-    summary.push(`${mode}: all ${eligible} replaced at once: ${names(base.replaceNow)}`);
+    summary.push(`${mode}: all ${toReplace} replaced at once: ${names(base.replaceNow)}`);
   } else if (input.mode === 'Manual') {
     summary.push(
       `${mode}: none replaced until asked: annotate an Instance ${UPGRADE_ANNOTATION}="true", or the ScaleSet ${UPGRADE_ALL_ANNOTATION}="<new value>" for all`,
@@ -170,7 +171,7 @@ function scaleSetPreview(
     const percent = spec.upgradePolicy.rollingUpgradePolicy.maxBatchInstancePercent;
     summary.push(
       `${mode}: batches of ${p.batchSize} (${percent}% of capacity ${spec.capacity}, rounded up), ${p.totalBatches} batch(es)`,
-      rollingNow(base, step.waitMs),
+      rollingNow(base, p.currentBatch, step.waitMs),
     );
   }
   if (p.protectedStale.length > 0)
@@ -191,7 +192,7 @@ export function previewUpgrade(
   for (const vm of stale) for (const reason of vm.reasons) byReason[reason] = (byReason[reason] ?? 0) + 1;
   const counts = { staleCount: stale.length, byReason };
   if (group.kind === 'ScaleSet') {
-    return { stale, upgrade: { ...counts, ...scaleSetPreview(group, group.spec, current, stale, now) } };
+    return { stale, upgrade: { ...counts, ...scaleSetPreview(group, group.spec, current, now) } };
   }
   return {
     stale,
@@ -222,6 +223,7 @@ export function renderUpgrade(
     .map(([reason, count]) => `${reason} ${count}`)
     .join(', ');
   const lines = [
+    '',
     `stale:    ${stale.length} of ${instances} instance(s)${reasons === '' ? '' : ` (${reasons})`}`,
   ];
   const shown = stale.slice(0, 20);

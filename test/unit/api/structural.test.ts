@@ -291,9 +291,19 @@ describe('structural schema check (what the API server refuses before anything e
     ]);
   });
 
-  it('prunes a null like the API server does, instead of refusing it', () => {
-    const object = edit(SCALESET, { 'spec.zoneBalance': null });
+  it('prunes a null like the API server does, then defaults the field, instead of refusing it', () => {
+    const object = edit(SCALESET, { 'spec.zoneBalance': null, 'spec.spot.restore.enabled': null });
     expect(structuralErrors('ScaleSet', object)).toEqual([]);
+    const parsed = parseResourceStrict(object);
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+    expect(parsed.value.kind === 'ScaleSet' && parsed.value.spec).toMatchObject({
+      zoneBalance: false,
+      spot: { restore: { enabled: false } },
+    });
+    // A null in a list item is no field: the server refuses it.
+    expect(structuralErrors('ScaleSet', edit(SCALESET, { 'spec.zones[1]': null }))).toEqual([
+      { field: 'spec.zones[1]', message: 'Invalid value: "null": must be of type string' },
+    ]);
   });
 });
 

@@ -13,10 +13,10 @@ async function run(argv: string[]) {
 }
 
 describe('vmfleet help', () => {
-  it.each([['--help'], ['-h'], ['help']])(
+  it.each(['--help', '-h', 'help', 'help help'])(
     'vmfleet %s prints the overview to stdout and exits 0',
-    async (flag) => {
-      const result = await run([flag]);
+    async (args) => {
+      const result = await run(args.split(' '));
       expect(result).toMatchObject({ code: 0, stderr: '' });
       expect(result.stdout).toMatch(/^usage: vmfleet <command>/);
       for (const command of ['run', 'plan', 'crds', 'generate', 'help'])

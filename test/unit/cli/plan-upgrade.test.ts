@@ -119,7 +119,7 @@ describe('vmfleet plan --current: stale VMs and the upgrade', () => {
     );
     expect(text.stdout).toContain(
       'upgrade:  Rolling: batches of 2 (20% of capacity 6, rounded up), 3 batch(es)\n' +
-        '          batch 1 replaces now: web-0, web-1\n',
+        '          batch 1 of 3 replaces now: web-0, web-1\n',
     );
   });
 
@@ -174,6 +174,23 @@ describe('vmfleet plan --current: stale VMs and the upgrade', () => {
     );
     expect(plan.upgrade.summary).toContain('asked for now: web-1');
     expect(plan.upgrade.summary).toContain('protected from scale-set actions, never upgraded: web-4');
+  });
+
+  it('Rolling checks its limits and waits for the set to settle, as the operator does', () => {
+    const unhealthy = vms('ScaleSet', 'web', 'Standard_D2s_v5', Array(6).fill(oldHash), (instance, id) => {
+      if (id < 2) instance.status = { phase: 'Running', pricePerHour: 0.096, health: 'Unhealthy' };
+    });
+    const stopped = planJson({ '/group.yaml': resized, '/current.yaml': unhealthy });
+    expect(stopped.upgrade).toMatchObject({ replaceNow: [], staleCount: 6 });
+    expect(stopped.upgrade.summary[1]).toBe(
+      'stopped now: 2 of 6 instances unhealthy (33.3%) exceeds maxUnhealthyInstancePercent 20%',
+    );
+    const booting = vms('ScaleSet', 'web', 'Standard_D2s_v5', Array(6).fill(oldHash), (instance, id) => {
+      if (id === 5) instance.status = { phase: 'Provisioning' };
+    });
+    const waiting = planJson({ '/group.yaml': resized, '/current.yaml': booting });
+    expect(waiting.upgrade.replaceNow).toEqual([]);
+    expect(waiting.upgrade.summary[1]).toMatch(/^waits until every instance is Running/);
   });
 
   it('automaticOSUpgrade makes a Manual policy roll like Rolling, and says so', () => {
