@@ -8,11 +8,7 @@ import { input, poolsIn, region, running, scaleSet, size } from './support/fixtu
 
 const sizes = [size('Standard_D2s_v5', 2)];
 const pools = poolsIn(['1', '2', '3'], [['Standard_D2s_v5', 'Regular', 0.096, 100]]);
-const strict = (
-  capacity: number,
-  current: CurrentInstance[],
-  unavailable: UnavailablePool[] = [],
-) =>
+const strict = (capacity: number, current: CurrentInstance[], unavailable: UnavailablePool[] = []) =>
   plan(
     input({
       spec: scaleSet({ capacity, zonePolicy: { kind: 'Balanced', strict: true } }),
