@@ -1,7 +1,8 @@
 // `vmfleet plan`: the what-if tool. Reads a ScaleSet or ComputeFleet manifest, a Region (the built-in
 // eastus catalogue by default) and optionally the current Instances, and prints the placement the engine
 // would make — per size × zone × fault domain × priority, cost, spread, shortfall and the decisions — with
-// no cluster. Bad input exits 2 naming the file and the field, printing nothing else.
+// no cluster. Bad input exits 2 naming the file and the field, printing nothing else; a plan the optimiser's
+// search limit stopped is printed and exits 3.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
@@ -19,7 +20,14 @@ import {
   type ScaleSet,
 } from '../api/index.ts';
 import { computePools, toEngineRegion } from '../cloud/index.ts';
-import { HOURS_PER_MONTH, formatPrice, plan as planPlacement, type Plan } from '../engine/index.ts';
+import {
+  HOURS_PER_MONTH,
+  formatPrice,
+  monthlyCost,
+  plan as planPlacement,
+  roundHourly,
+  type Plan,
+} from '../engine/index.ts';
 import { normalizeComputeFleet, normalizeScaleSet } from '../engine/normalize.ts';
 import { toCurrentInstance } from '../controllers/instances.ts';
 
@@ -159,7 +167,7 @@ function renderTable(group: ScaleSet | ComputeFleet, region: Region, plan: Plan)
   for (const d of plan.deletes.slice(0, 10))
     lines.push(`  delete ${d.name ?? d.id} (${d.rule}: ${d.reason})`);
   lines.push(
-    `cost:     ${formatPrice(plan.hourlyCost)} $/h, ${(plan.hourlyCost * HOURS_PER_MONTH).toFixed(2)} $/month (${HOURS_PER_MONTH} h)`,
+    `cost:     ${formatPrice(plan.hourlyCost)} $/h, ${monthlyCost(plan.hourlyCost).toFixed(2)} $/month (${HOURS_PER_MONTH} h)`,
     `spread:   zone skew ${plan.spread.zoneSkew}, fault-domain skew ${plan.spread.faultDomainSkew}, largest zone share ${plan.spread.largestZoneShare.toFixed(2)}`,
   );
   for (const outcome of plan.outcomes) {
@@ -180,8 +188,8 @@ function planDocument(group: ScaleSet | ComputeFleet, region: Region, plan: Plan
   return {
     group: { kind: group.kind, namespace: group.metadata.namespace ?? 'default', name: group.metadata.name },
     region: region.metadata.name,
-    hourlyCost: plan.hourlyCost,
-    monthlyCost: plan.hourlyCost * HOURS_PER_MONTH,
+    hourlyCost: roundHourly(plan.hourlyCost),
+    monthlyCost: monthlyCost(plan.hourlyCost),
     spread: plan.spread,
     outcomes: plan.outcomes,
     distribution: plan.distribution,
@@ -189,8 +197,13 @@ function planDocument(group: ScaleSet | ComputeFleet, region: Region, plan: Plan
     deletes: plan.deletes,
     stale: plan.stale,
     decisions: plan.decisions,
+    // Only when true, like status.plan: the search limit stopped the optimiser (exit code 3).
+    ...(plan.searchLimitReached ? { searchLimitReached: true } : {}),
   };
 }
+
+/** Exit code when the plan was printed but the optimiser's search limit stopped it (not proven cheapest). */
+export const EXIT_SEARCH_LIMIT = 3;
 
 export function runPlan(argv: string[], io: PlanIo): number {
   const read = io.readFile ?? ((path: string) => readFileSync(path, 'utf8'));
@@ -231,7 +244,7 @@ export function runPlan(argv: string[], io: PlanIo): number {
     if (output === 'table') io.stdout(renderTable(group, region, plan));
     else if (output === 'json') io.stdout(`${JSON.stringify(planDocument(group, region, plan), null, 2)}\n`);
     else io.stdout(stringify(planDocument(group, region, plan)));
-    return 0;
+    return plan.searchLimitReached ? EXIT_SEARCH_LIMIT : 0;
   } catch (error) {
     if (error instanceof InputError) {
       io.stderr(`${error.message}\n`);

@@ -38,6 +38,7 @@
 // binds, the remaining constraint matrix is a network matrix (each pool column appears in its target's row
 // and its zone's rows) whose LP vertices are integral, so branch and bound usually stops at the root.
 import { solveIntegerProgram } from './solver/branchAndBound.ts';
+import type { WorkCounter } from './solver/simplex.ts';
 import { ModelBuilder, type LinearModel, type LinearTerm } from './solver/model.ts';
 import type { CandidatePool } from './pools.ts';
 import { compareNames } from './sizes.ts';
@@ -84,6 +85,8 @@ export interface PlacementRequest {
   readonly relax: Relaxation;
   /** Place in this zone only (the SingleZone ranking asks each zone what it could hold on its own). */
   readonly onlyZone?: string | undefined;
+  /** The work budget all of one plan's searches share, so together they stay within the search's limit. */
+  readonly budget?: WorkCounter | undefined;
 }
 
 export interface PlacementResult {
@@ -93,6 +96,7 @@ export interface PlacementResult {
   /** Units placed per priority. */
   readonly placed: ReadonlyMap<Priority, number>;
   readonly costMicros: number;
+  /** false when the search's work limit stopped it first: the best placement found, not proven optimal. */
   readonly proven: boolean;
 }
 
@@ -141,7 +145,7 @@ export function buildPlacementModel(request: PlacementRequest): {
 
 export function place(request: PlacementRequest): PlacementResult {
   const { model, columns } = buildPlacementModel(request);
-  const result = solveIntegerProgram(model);
+  const result = solveIntegerProgram(model, { counter: request.budget });
   const counts = request.pools.map(() => 0);
   const placed = new Map<Priority, number>(request.needs.map((need) => [need.priority, 0]));
   if (result.status !== 'Optimal') {

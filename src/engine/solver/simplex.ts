@@ -57,11 +57,24 @@ export function solveLexicographicLp(
   lower: ArrayLike<number>,
   upper: ArrayLike<number>,
   warmStart?: WarmStart,
+  work?: WorkCounter,
 ): LpSolution | undefined {
   const tableau = new Tableau(model, lower, upper, warmStart);
-  if (!tableau.runPhaseOne()) return undefined;
-  tableau.runPhaseTwo();
-  return tableau.solution();
+  try {
+    if (!tableau.runPhaseOne()) return undefined;
+    tableau.runPhaseTwo();
+    return tableau.solution();
+  } finally {
+    if (work) work.cells += tableau.cellUpdates;
+  }
+}
+
+/**
+ * Work done, in tableau cells touched by pivots: deterministic (unlike a clock) and proportional to time,
+ * so a search can be bounded by it and give the same answer on every machine.
+ */
+export interface WorkCounter {
+  cells: number;
 }
 
 class Tableau {
@@ -78,6 +91,8 @@ class Tableau {
   private objectiveRows: Float64Array[] = [];
   private objectiveTolerances: number[] = [];
   private age = 0;
+  /** Cells touched by pivots and bound flips so far (see WorkCounter). */
+  cellUpdates = 0;
 
   constructor(model: LinearModel, lower: ArrayLike<number>, upper: ArrayLike<number>, warmStart?: WarmStart) {
     this.model = model;
@@ -170,6 +185,7 @@ class Tableau {
       const direction = this.state[entering] === AT_LOWER ? 1 : -1;
       const step = this.ratioTest(entering, direction, useBland, true);
       degenerateRun = step.theta <= PIVOT_TOLERANCE ? degenerateRun + 1 : 0;
+      this.cellUpdates += this.width;
       this.applyStep(entering, direction, step);
     }
     throw new Error('simplex: phase 1 iteration limit reached');
@@ -197,6 +213,7 @@ class Tableau {
       const direction = this.state[entering] === AT_LOWER ? 1 : -1;
       const step = this.ratioTest(entering, direction, useBland, false);
       degenerateRun = step.theta <= PIVOT_TOLERANCE ? degenerateRun + 1 : 0;
+      this.cellUpdates += this.width;
       this.applyStep(entering, direction, step);
     }
     throw new Error('simplex: phase 2 iteration limit reached');
@@ -381,6 +398,7 @@ class Tableau {
 
   private pivot(row: number, entering: number): void {
     const width = this.width;
+    this.cellUpdates += this.rowCount * width;
     const cells = this.cells;
     const rowOffset = row * width;
     const inverse = 1 / (cells[rowOffset + entering] ?? 1);
