@@ -176,9 +176,10 @@ function quotaCap(pool: CandidatePool, quota: QuotaHeadroom): number {
   return cap;
 }
 
-function addPoolColumns(builder: ModelBuilder, request: PlacementRequest): PoolColumn[] {
+/** The pools a request may use, each with its measure and how many new VMs it can take at most. */
+export function poolBounds(request: PlacementRequest): Omit<PoolColumn, 'column'>[] {
   const needs = new Map(request.needs.map((need) => [need.priority, need.units]));
-  const columns: PoolColumn[] = [];
+  const bounds: Omit<PoolColumn, 'column'>[] = [];
   request.pools.forEach((pool, poolIndex) => {
     const need = needs.get(pool.priority) ?? 0;
     if (need <= 0) return;
@@ -188,10 +189,21 @@ function addPoolColumns(builder: ModelBuilder, request: PlacementRequest): PoolC
     if (!request.relax.instanceLimit) upper = Math.min(upper, Math.max(0, request.instanceRoom));
     if (!request.relax.quota) upper = Math.min(upper, quotaCap(pool, request.quota));
     if (upper <= 0) return;
-    const column = builder.addColumn(`${pool.priority}/${pool.zone}/${pool.size.name}`, 0, upper, true);
-    columns.push({ pool, poolIndex, column, measure, upper });
+    bounds.push({ pool, poolIndex, measure, upper });
   });
-  return columns;
+  return bounds;
+}
+
+function addPoolColumns(builder: ModelBuilder, request: PlacementRequest): PoolColumn[] {
+  return poolBounds(request).map((bound) => ({
+    ...bound,
+    column: builder.addColumn(
+      `${bound.pool.priority}/${bound.pool.zone}/${bound.pool.size.name}`,
+      0,
+      bound.upper,
+      true,
+    ),
+  }));
 }
 
 function terms(columns: readonly PoolColumn[], weight: (c: PoolColumn) => number): LinearTerm[] {
@@ -389,14 +401,24 @@ function addObjectives(
   }
   if (request.levels === 'Count') return;
   if (request.levels === 'All') {
-    if (request.unit === 'VCpu' && request.zonePolicy) {
+    if (request.unit === 'VCpu' && request.zonePolicy?.kind === 'Prioritized') {
+      addZoneRankCovers(builder, request, columns, request.zonePolicy);
+    }
+    // VCpu: the tightest cover of the target, so the overshoot stays below every new VM's vCPUs and a
+    // re-plan has nothing to scale in; zone and size rules then compare placements of the same total.
+    if (request.unit === 'VCpu') {
       builder.addObjective(
         'tightestCover',
         terms(columns, (c) => c.pool.size.vCPUs),
       );
     }
     if (totals) addZoneObjectives(builder, request, totals, strict);
-    for (const need of request.needs) addSizeObjective(builder, request, need, columns);
+    for (const need of request.needs) {
+      const own = columns.filter((c) => c.pool.priority === need.priority);
+      for (const level of sizeLevels(request, need, own)) {
+        builder.addObjective(level.name, terms(own, level.weight));
+      }
+    }
   }
   builder.addObjective(
     'price',
@@ -438,6 +460,7 @@ function addZoneObjectives(
     return;
   }
   if (policy.kind === 'SingleZone') return; // the caller turns it into a zone order (see zones.ts)
+  if (request.unit === 'VCpu') return; // zone-rank covers, before the tightest cover (addZoneRankCovers)
   const rankOf = new Map(policy.ranks.map((r) => [r.zone, r.rank]));
   const groups = new Map<number, string[]>();
   for (const zone of request.zones) {
@@ -482,22 +505,34 @@ function addLeximin(
   }
 }
 
-function addSizeObjective(
-  builder: ModelBuilder,
+export interface SizeLevel {
+  readonly name: string;
+  /** Weight of one VM of the pool at this level (minimised). */
+  readonly weight: (c: Omit<PoolColumn, 'column'>) => number;
+}
+
+/**
+ * The size rule of one target as objective levels over its pools. Prioritized is lexicographic — use the
+ * lower ranks as much as possible before any higher one — so it is one level per rank boundary r: minimise
+ * the capacity units placed at ranks above r (per VM, or per vCPU with VCpu). A single Σ rank·x level would
+ * trade one rank-3 VM for three rank-1 VMs, and with VCpu prefer one big VM to four small ones of the same
+ * rank whatever their price.
+ */
+export function sizeLevels(
   request: PlacementRequest,
   need: Need,
-  columns: readonly PoolColumn[],
-): void {
-  const own = columns.filter((c) => c.pool.priority === need.priority);
+  own: readonly Omit<PoolColumn, 'column'>[],
+): SizeLevel[] {
   switch (need.strategy) {
     case 'LowestPrice':
-      return;
-    case 'Prioritized':
-      builder.addObjective(
-        `rank/${need.priority}`,
-        terms(own, (c) => c.pool.rank),
-      );
-      return;
+      return [];
+    case 'Prioritized': {
+      const ranks = [...new Set(own.map((c) => c.pool.rank))].sort((a, b) => a - b);
+      return ranks.slice(0, -1).map((rank) => ({
+        name: `rank/${need.priority}/${rank}`,
+        weight: (c) => (c.pool.rank > rank ? c.measure : 0),
+      }));
+    }
     case 'CapacityOptimized': {
       const order = [...own].sort(
         (a, b) =>
@@ -505,16 +540,54 @@ function addSizeObjective(
           byUnitPrice(a, b) ||
           byNames(a, b),
       );
-      builder.addObjective(`capacity/${need.priority}`, positions(order));
-      return;
+      return [{ name: `capacity/${need.priority}`, weight: positions(order) }];
     }
     case 'PriceCapacityOptimized': {
-      const tier = (c: PoolColumn) =>
+      const tier = (c: Omit<PoolColumn, 'column'>) =>
         capacityTier(usableCapacity(c.pool, request.relax) * c.measure, need.units);
       const order = [...own].sort((a, b) => tier(b) - tier(a) || byUnitPrice(a, b) || byNames(a, b));
-      builder.addObjective(`priceCapacity/${need.priority}`, positions(order));
-      return;
+      return [{ name: `priceCapacity/${need.priority}`, weight: positions(order) }];
     }
+  }
+}
+
+/**
+ * Prioritized zones with VCpu: for each rank boundary r, maximise how much of each target the zones of rank
+ * ≤ r cover (capped at the target, so overshoot in a preferred zone earns nothing). These come before any
+ * tightest-cover rule: a rank-0 zone that can hold the whole target gets it, even when a tighter cover
+ * would need a second zone.
+ */
+function addZoneRankCovers(
+  builder: ModelBuilder,
+  request: PlacementRequest,
+  columns: readonly PoolColumn[],
+  policy: Extract<ZonePolicy, { kind: 'Prioritized' }>,
+): void {
+  const rankOf = new Map(policy.ranks.map((r) => [r.zone, r.rank]));
+  const zoneRank = (zone: string) => rankOf.get(zone) ?? Number.MAX_SAFE_INTEGER;
+  const ranks = [...new Set(request.zones.map(zoneRank))].sort((a, b) => a - b);
+  for (const rank of ranks.slice(0, -1)) {
+    const objective: LinearTerm[] = [];
+    for (const need of request.needs) {
+      const members = columns.filter(
+        (c) => c.pool.priority === need.priority && zoneRank(c.pool.zone) <= rank,
+      );
+      if (members.length === 0) continue;
+      const cover = builder.addColumn(
+        `zoneCover/${rank}/${need.priority}`,
+        0,
+        Math.max(0, need.units),
+        false,
+      );
+      builder.addRow(
+        `zoneCover/${rank}/${need.priority}`,
+        [{ column: cover, coefficient: 1 }, ...terms(members, (c) => -c.measure)],
+        Number.NEGATIVE_INFINITY,
+        0,
+      );
+      objective.push({ column: cover, coefficient: -1 });
+    }
+    builder.addObjective(`zoneRank/${rank}`, objective);
   }
 }
 
@@ -526,11 +599,11 @@ export function capacityTier(freeUnits: number, remaining: number): number {
 }
 
 /** Price per capacity unit (per VM, or per vCPU with VCpu), cross-multiplied so it stays exact. */
-function byUnitPrice(a: PoolColumn, b: PoolColumn): number {
+function byUnitPrice(a: Omit<PoolColumn, 'column'>, b: Omit<PoolColumn, 'column'>): number {
   return a.pool.priceMicros * b.measure - b.pool.priceMicros * a.measure;
 }
 
-function byNames(a: PoolColumn, b: PoolColumn): number {
+function byNames(a: Omit<PoolColumn, 'column'>, b: Omit<PoolColumn, 'column'>): number {
   return compareNames(a.pool.size.name, b.pool.size.name) || compareNames(a.pool.zone, b.pool.zone);
 }
 
@@ -538,6 +611,7 @@ function byNames(a: PoolColumn, b: PoolColumn): number {
  * Position weights 1, 2, 3, … per capacity unit (strictly positive, so no level ever rewards an extra VM;
  * per vCPU with VCpu, so the order is followed per unit of capacity).
  */
-function positions(order: readonly PoolColumn[]): LinearTerm[] {
-  return order.map((c, i) => ({ column: c.column, coefficient: (i + 1) * c.measure }));
+function positions(order: readonly Omit<PoolColumn, 'column'>[]): SizeLevel['weight'] {
+  const position = new Map(order.map((c, i) => [c.poolIndex, i + 1]));
+  return (c) => (position.get(c.poolIndex) ?? 0) * c.measure;
 }
