@@ -43,6 +43,7 @@ import { ModelBuilder, type LinearModel, type LinearTerm } from './solver/model.
 import type { CandidatePool } from './pools.ts';
 import { compareNames } from './sizes.ts';
 import type { AllocationStrategy, CapacityUnit, Priority, QuotaHeadroom, ZonePolicy } from './types.ts';
+import { placeVCpuBalanced } from './vcpuBalanced.ts';
 
 export interface Need {
   readonly priority: Priority;
@@ -144,6 +145,21 @@ export function buildPlacementModel(request: PlacementRequest): {
 }
 
 export function place(request: PlacementRequest): PlacementResult {
+  if (decomposable(request)) {
+    const bounds = poolBounds(request);
+    const exact = placeVCpuBalanced({
+      request,
+      bounds,
+      sizeLevels: request.needs.map((need) =>
+        sizeLevels(
+          request,
+          need,
+          bounds.filter((b) => b.pool.priority === need.priority),
+        ),
+      ),
+    });
+    if (exact) return exact;
+  }
   const { model, columns } = buildPlacementModel(request);
   const result = solveIntegerProgram(model, { counter: request.budget });
   const counts = request.pools.map(() => 0);
@@ -159,6 +175,36 @@ export function place(request: PlacementRequest): PlacementResult {
     costMicros += count * entry.pool.priceMicros;
   }
   return { feasible: true, counts, placed, costMicros, proven: result.proven };
+}
+
+/**
+ * VCpu over 2–3 Balanced zones, and no row that cuts across zone × priority blocks
+ * (a family quota or the instance limit that could bind): solved exactly by vcpuBalanced.ts.
+ */
+function decomposable(request: PlacementRequest): boolean {
+  // Count (the shortfall diagnosis) too: the decomposition's totals are what the count levels want.
+  if (request.unit !== 'VCpu' || request.levels === 'CountAndCost' || request.onlyZone !== undefined) {
+    return false;
+  }
+  if (request.zonePolicy?.kind !== 'Balanced' || request.zones.length < 2 || request.zones.length > 3) {
+    return false;
+  }
+  const bounds = poolBounds(request);
+  if (!request.relax.instanceLimit && bounds.reduce((sum, b) => sum + b.upper, 0) > request.instanceRoom) {
+    return false;
+  }
+  const families = request.relax.quota ? undefined : request.quota.familyVCpus;
+  if (families) {
+    const regular = bounds.filter((b) => b.pool.priority === 'Regular');
+    for (const [family, headroom] of Object.entries(families)) {
+      const members = regular.filter((b) => b.pool.size.family === family);
+      const most = members.reduce((sum, b) => sum + b.upper * b.pool.size.vCPUs, 0);
+      // A family quota over every Regular pool is a bound on the Regular total, which the decomposition
+      // handles; one over some of them cuts across blocks.
+      if (most > headroom && members.length < regular.length) return false;
+    }
+  }
+  return true;
 }
 
 function measureOf(pool: CandidatePool, unit: CapacityUnit): number {

@@ -28,10 +28,10 @@ import { solveLexicographicLp, type LpSolution, type WarmStart, type WorkCounter
 
 const INTEGRALITY_TOLERANCE = 1e-6;
 /**
- * Tableau cells touched by pivots before the search stops: about 0.1–0.2 s of one core (measured on the
- * bench machine: 1e9 cells ≈ 1 s), far above what any plan the tests and benches exercise needs.
+ * Work (see WorkCounter) before the search stops: about 0.1 s of one core on the bench machine, shared by
+ * all of one plan's searches; far above what the plans the tests and benches make need.
  */
-export const DEFAULT_WORK_LIMIT = 150_000_000;
+export const DEFAULT_WORK_LIMIT = 10_000_000;
 /** Nodes before the search stops, a second bound in case many nodes each take little work. */
 const DEFAULT_NODE_LIMIT = 50_000;
 /** Levels whose coefficients stay within this are rounded up instead of branched on (see above). */
