@@ -1,8 +1,12 @@
 // `vmfleet plan` and what the engine reports: money rounded for people (issue #14), and the search-limit
 // field and exit code.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { runPlan } from '../../../src/cli/plan.ts';
+import { EXIT_SEARCH_LIMIT, runPlan } from '../../../src/cli/plan.ts';
+
+const FIXTURES = join(import.meta.dirname, 'fixtures');
 
 function capture(argv: string[], files: Record<string, string>) {
   let stdout = '';
@@ -10,11 +14,7 @@ function capture(argv: string[], files: Record<string, string>) {
   const code = runPlan(argv, {
     stdout: (s) => (stdout += s),
     stderr: (s) => (stderr += s),
-    readFile: (path) => {
-      const text = files[path];
-      if (text === undefined) throw new Error(`no file ${path}`);
-      return text;
-    },
+    readFile: (path) => files[path] ?? readFileSync(path, 'utf8'),
     now: 0,
   });
   return { code, stdout, stderr };
@@ -59,5 +59,28 @@ describe('vmfleet plan money', () => {
     expect(json.stdout).not.toContain('searchLimitReached');
     const table = capture(['-f', '/g.yaml', '--region', '/r.yaml'], files);
     expect(table.stdout).toContain('cost:     8.2635 $/h, 6032.36 $/month (730 h)');
+  });
+});
+
+describe('vmfleet plan search limit', () => {
+  it('prints the plan, says searchLimitReached in -o json, and exits 3 when the search limit stopped the optimiser', () => {
+    const argv = [
+      '-f',
+      join(FIXTURES, 'search-limit-fleet.yaml'),
+      '--region',
+      join(FIXTURES, 'search-limit-region.yaml'),
+    ];
+    const json = capture([...argv, '-o', 'json'], {});
+    expect(EXIT_SEARCH_LIMIT).toBe(3);
+    expect(json.code).toBe(3);
+    expect(json.stderr).toBe('');
+    const document = JSON.parse(json.stdout) as { searchLimitReached?: boolean; decisions: string[] };
+    expect(document.searchLimitReached).toBe(true);
+    expect(document.decisions).toContain(
+      'the optimiser hit its search limit: this is the best placement it found, not proven the cheapest',
+    );
+    const table = capture(argv, {});
+    expect(table.code).toBe(3);
+    expect(table.stdout).toContain('decisions:');
   });
 });
