@@ -16,14 +16,17 @@
 //   L ≤ cur_z + Σ_{p∈z} x_p ≤ L + 1  for every zone    strict zone balance only (L integer)
 // and the objectives, minimised in this order (each only breaks the ties of the ones before):
 //   1. −placed_P for each target in order (Regular first): place as much as possible;
-//   2. VCpu with several zones only: Σ vCPU_p x_p, the tightest cover, so zone rules see a fixed total;
+//   2. VCpu only: Prioritized zones first maximise, per rank boundary r, what the zones of rank ≤ r cover of
+//      each target (capped at it); then Σ vCPU_p x_p, the tightest cover, so the overshoot stays below every
+//      new VM's vCPUs and the zone and size rules compare placements of one total;
 //   3. the zone rule: Balanced = leximin of the final zone totals (maximise the smallest, then the sum of
 //      the two smallest, …; each "sum of the k smallest" is k·t_k − Σ_z u_kz with u_kz ≥ t_k − n_z, u ≥ 0),
 //      which for independent zones is exactly "fewest instances first" and makes skew ≤ 1 whenever any
-//      balanced placement exists; Prioritized / SingleZone = maximise what lands in each zone group in rank
-//      order;
-//   4. the size rule of each target: Prioritized Σ rank·x, CapacityOptimized / PriceCapacityOptimized
-//      Σ position·m·x over the strategy's pool order (LowestPrice needs no level of its own);
+//      balanced placement exists; Prioritized / SingleZone with VMs = maximise what lands in each zone group
+//      in rank order;
+//   4. the size rule of each target: Prioritized = per rank boundary r, minimise the units above r (rank 0
+//      first, lexicographically); CapacityOptimized / PriceCapacityOptimized Σ position·m·x over the
+//      strategy's pool order (LowestPrice needs no level of its own);
 //   5. total price Σ price_p x_p in integer micro-dollars (with VCpu that is "price per vCPU": the cover
 //      of the target that costs least);
 //   6. the name order Σ position·m·x over pools sorted by priority, zone name, size name.
@@ -37,6 +40,8 @@
 // bounds, and (b) all columns have finite bounds, so the LP relaxation is never unbounded. When no quota row
 // binds, the remaining constraint matrix is a network matrix (each pool column appears in its target's row
 // and its zone's rows) whose LP vertices are integral, so branch and bound usually stops at the root.
+// With VCpu the zone totals are subset sums of several sizes and the LP cannot see which are reachable: over
+// 2–3 Balanced zones the model is solved by exact decomposition instead (vcpuBalanced.ts).
 import { solveIntegerProgram } from './solver/branchAndBound.ts';
 import type { WorkCounter } from './solver/simplex.ts';
 import { ModelBuilder, type LinearModel, type LinearTerm } from './solver/model.ts';
@@ -158,7 +163,7 @@ export function place(request: PlacementRequest): PlacementResult {
         ),
       ),
     });
-    if (exact) return exact;
+    if (exact && satisfiesCrossRows(request, exact)) return exact;
   }
   const { model, columns } = buildPlacementModel(request);
   const result = solveIntegerProgram(model, { counter: request.budget });
@@ -177,32 +182,31 @@ export function place(request: PlacementRequest): PlacementResult {
   return { feasible: true, counts, placed, costMicros, proven: result.proven };
 }
 
-/**
- * VCpu over 2–3 Balanced zones, and no row that cuts across zone × priority blocks
- * (a family quota or the instance limit that could bind): solved exactly by vcpuBalanced.ts.
- */
+/** VCpu over 2–3 Balanced zones: the case vcpuBalanced.ts solves exactly. */
 function decomposable(request: PlacementRequest): boolean {
   // Count (the shortfall diagnosis) too: the decomposition's totals are what the count levels want.
   if (request.unit !== 'VCpu' || request.levels === 'CountAndCost' || request.onlyZone !== undefined) {
     return false;
   }
-  if (request.zonePolicy?.kind !== 'Balanced' || request.zones.length < 2 || request.zones.length > 3) {
-    return false;
-  }
-  const bounds = poolBounds(request);
-  if (!request.relax.instanceLimit && bounds.reduce((sum, b) => sum + b.upper, 0) > request.instanceRoom) {
-    return false;
-  }
+  return request.zonePolicy?.kind === 'Balanced' && request.zones.length >= 2 && request.zones.length <= 3;
+}
+
+/**
+ * The rows the decomposition leaves out because they cut across zone × priority blocks: the instance limit
+ * and family quotas over only some sizes. Its answer is optimal without them; when it also satisfies them,
+ * it is optimal with them (the lexicographic optimum of a relaxation that is feasible is the optimum).
+ */
+function satisfiesCrossRows(request: PlacementRequest, result: PlacementResult): boolean {
+  const vms = result.counts.reduce((sum, n) => sum + n, 0);
+  if (!request.relax.instanceLimit && vms > request.instanceRoom) return false;
   const families = request.relax.quota ? undefined : request.quota.familyVCpus;
-  if (families) {
-    const regular = bounds.filter((b) => b.pool.priority === 'Regular');
-    for (const [family, headroom] of Object.entries(families)) {
-      const members = regular.filter((b) => b.pool.size.family === family);
-      const most = members.reduce((sum, b) => sum + b.upper * b.pool.size.vCPUs, 0);
-      // A family quota over every Regular pool is a bound on the Regular total, which the decomposition
-      // handles; one over some of them cuts across blocks.
-      if (most > headroom && members.length < regular.length) return false;
-    }
+  for (const [family, headroom] of Object.entries(families ?? {})) {
+    let used = 0;
+    request.pools.forEach((pool, i) => {
+      if (pool.priority === 'Regular' && pool.size.family === family)
+        used += (result.counts[i] ?? 0) * pool.size.vCPUs;
+    });
+    if (used > headroom) return false;
   }
   return true;
 }

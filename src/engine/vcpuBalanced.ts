@@ -14,13 +14,19 @@
 //      only on the blocks' totals, and fix the sorted vector of zone totals; so the zone vectors are walked in
 //      leximin order and the first reachable one wins, with every permutation of it compared on cost.
 // The levels and their order are placement.ts's, so the result is that model's lexicographic optimum (the
-// optimality test checks it against HiGHS). It applies with 2–3 zones when no family quota and no instance
-// limit can bind (those rows cut across blocks); otherwise, or past its probe budget, the caller falls back
-// to branch and bound.
+// optimality test checks it against HiGHS). It applies with 2–3 zones. The instance limit and family quotas
+// over only some sizes cut across blocks and are left out: the caller keeps the answer when it satisfies
+// them (then it is also their optimum) and otherwise, or past the probe budget, falls back to branch and
+// bound.
 import type { PoolColumn, PlacementRequest, PlacementResult, SizeLevel } from './placement.ts';
 import type { Priority } from './types.ts';
 
 type Bound = Omit<PoolColumn, 'column'>;
+
+const MAX_TABLE_CELLS = 40_000_000;
+
+/** Totals up to which a zone vector's split is checked exactly before the walk (see below). */
+const EXACT_SPLIT_CHECK_MAX = 4096;
 
 /** Candidate zone vectors the walk may test before it gives up (a few ms of work). */
 const PROBE_BUDGET = 2_000_000;
@@ -48,13 +54,20 @@ export function placeVCpuBalanced(input: DecompositionInput): PlacementResult | 
   const zones = request.zones;
   if (zones.length < 2 || zones.length > 3) return undefined;
   const { vectors: vectorOf, width: K } = costVectors(input);
+  // The tables grow with the targets: past this many cells (about 0.3 s of work) branch and bound, with its
+  // work limit, decides instead.
+  let cells = 0;
+  for (const need of request.needs) {
+    const own = bounds.filter((b) => b.pool.priority === need.priority);
+    cells += (need.units + 16) * own.length * K;
+  }
+  if (cells > MAX_TABLE_CELLS) return undefined;
   const blocks = new Map<string, Block>();
   const totals = new Map<Priority, number>();
   let regionalLeft = request.relax.quota ? undefined : request.quota.regionalVCpus;
   for (const need of request.needs) {
     const own = bounds.filter((b) => b.pool.priority === need.priority);
     const cap = own.length === 0 ? 0 : need.units + Math.max(...own.map((b) => b.measure)) - 1;
-    const reach: Uint32Array[] = [];
     for (const zone of zones) {
       const block = blockTable(
         zone,
@@ -65,9 +78,9 @@ export function placeVCpuBalanced(input: DecompositionInput): PlacementResult | 
         vectorOf,
       );
       blocks.set(key(zone, need.priority), block);
-      reach.push(reachBits(block, K));
     }
-    const sums = minkowski(reach, cap);
+    // The totals all zones together can make: the same subset sums over all the priority's pools.
+    const sums = reachableSums(own, cap);
     let limit = cap;
     if (regionalLeft !== undefined) limit = Math.min(limit, Math.max(0, regionalLeft));
     const spotQuota = request.relax.quota ? undefined : request.quota.spotVCpus;
@@ -119,7 +132,7 @@ export function placeVCpuBalanced(input: DecompositionInput): PlacementResult | 
     ? zones.map((zone) => {
         const a = blocks.get(key(zone, first.priority));
         const b = blocks.get(key(zone, second.priority));
-        return a && b ? minkowski([reachBits(a, K), reachBits(b, K)], a.cap + b.cap) : new Uint32Array(1);
+        return reachableSums([...(a?.pools ?? []), ...(b?.pools ?? [])], (a?.cap ?? 0) + (b?.cap ?? 0));
       })
     : undefined;
   interface Choice {
@@ -138,7 +151,9 @@ export function placeVCpuBalanced(input: DecompositionInput): PlacementResult | 
       }
       // Two priorities: is there any split of these zone totals at all (one bitset sum)? Then the first
       // priority's zone totals in leximin order; the second's follow.
-      const firstSets = room.map((r, z) => {
+      const firstCap = blocks.get(key(zones[0] ?? '', first.priority))?.cap ?? 0;
+      // Only for small totals: on large ones the bitset sum costs more than the walk it saves.
+      const firstSets = (firstCap <= EXACT_SPLIT_CHECK_MAX ? room : []).map((r, z) => {
         const cap = blocks.get(key(zones[z] ?? '', first.priority))?.cap ?? 0;
         const bits = new Uint32Array((cap >>> 5) + 1);
         for (let t = 0; t <= Math.min(cap, r); t++) {
@@ -148,8 +163,12 @@ export function placeVCpuBalanced(input: DecompositionInput): PlacementResult | 
         }
         return bits;
       });
-      const firstCap = blocks.get(key(zones[0] ?? '', first.priority))?.cap ?? 0;
-      if (!has(minkowski(firstSets, firstCap), totals.get(first.priority) ?? 0)) continue;
+      if (
+        firstCap <= EXACT_SPLIT_CHECK_MAX &&
+        !has(minkowski(firstSets, firstCap), totals.get(first.priority) ?? 0)
+      ) {
+        continue;
+      }
       const own = currentOf(first.priority);
       const firstTotal = own.reduce((a, b) => a + b, 0) + (totals.get(first.priority) ?? 0);
       const firstRange = range(own, [first.priority]);
@@ -335,11 +354,23 @@ function blockTable(
   return { zone, priority, pools, cap, cost, choices };
 }
 
-function reachBits(block: Block, K: number): Uint32Array {
-  const bits = new Uint32Array((block.cap >>> 5) + 1);
-  for (let t = 0; t <= block.cap; t++) {
-    if (block.cost[t * K] !== Infinity) bits[t >>> 5] = (bits[t >>> 5] ?? 0) | (1 << (t & 31));
+/** Totals 0…cap reachable from the pools (each at most its upper bound of VMs), as a bitset; O(cap) per pool. */
+function reachableSums(pools: readonly Bound[], cap: number): Uint32Array {
+  const reach = new Uint8Array(cap + 1);
+  const used = new Int32Array(cap + 1);
+  reach[0] = 1;
+  for (const pool of pools) {
+    const m = pool.measure;
+    for (let s = 0; s <= cap; s++) {
+      if (reach[s]) used[s] = 0;
+      else if (s >= m && reach[s - m] && (used[s - m] ?? 0) < pool.upper) {
+        reach[s] = 1;
+        used[s] = (used[s - m] ?? 0) + 1;
+      }
+    }
   }
+  const bits = new Uint32Array((cap >>> 5) + 1);
+  for (let t = 0; t <= cap; t++) if (reach[t]) bits[t >>> 5] = (bits[t >>> 5] ?? 0) | (1 << (t & 31));
   return bits;
 }
 
