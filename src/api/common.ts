@@ -94,6 +94,13 @@ export const ZoneName = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,15}$/)
   .describe('Availability zone name, e.g. "1".');
 
+/**
+ * The highest price per VM and hour the API accepts (USD; the dearest Azure VMs cost a few hundred). A bound
+ * keeps absurd values out at the API server, naming the field, and keeps the optimiser's numbers in a range
+ * where its arithmetic is exact (prices are integer micro-dollars: 1e9 per VM at the bound).
+ */
+export const MAX_PRICE_PER_HOUR = 1000;
+
 export const VmSizeName = z
   .string()
   .max(64)
@@ -276,6 +283,12 @@ export const PlanSummary = z.object({
     .max(10),
   projectedHourlyCost: z.number().min(0).describe('USD per hour once the plan is realised.'),
   decisions: z.array(z.string().max(1024)).max(20).describe('Why the engine chose what it chose, in words.'),
+  searchLimitReached: z
+    .boolean()
+    .optional()
+    .describe(
+      "Set (true) only when the optimiser's search limit stopped it: the plan is the best placement found, not proven the cheapest.",
+    ),
 });
 export type PlanSummary = z.output<typeof PlanSummary>;
 

@@ -9,6 +9,7 @@ import {
   EvictionPolicy,
   GroupStatusFields,
   Image,
+  MAX_PRICE_PER_HOUR,
   ObjectMeta,
   RegionName,
   VmCategory,
@@ -97,6 +98,7 @@ export const SpotProfile = withRules(
     maxPricePerVM: z
       .number()
       .positive()
+      .max(MAX_PRICE_PER_HOUR)
       .optional()
       .describe('Sizes whose Spot price is above this (USD/h) are not launched; no cap when absent.'),
     evictionPolicy: EvictionPolicy.default('Delete').describe(

@@ -6,6 +6,7 @@ import {
   AzureErrorCode,
   Conditions,
   Duration,
+  MAX_PRICE_PER_HOUR,
   ObjectMeta,
   Priority,
   VmCategory,
@@ -41,6 +42,7 @@ export const ZoneCapacity = z.object({
   spotPricePerHour: z
     .number()
     .min(0)
+    .max(MAX_PRICE_PER_HOUR)
     .optional()
     .describe('Zone-specific Spot price (USD/h), overriding the size’s spotPricePerHour.'),
 });
@@ -60,10 +62,11 @@ export const RegionVmSize = withRules(
     category: VmCategory.default('GeneralPurpose'),
     burstable: z.boolean().default(false).describe('B-series. Burstable sizes are never Spot-capable.'),
     spotCapable: z.boolean().default(true),
-    pricePerHour: z.number().min(0).describe('Pay-as-you-go price, USD per hour.'),
+    pricePerHour: z.number().min(0).max(MAX_PRICE_PER_HOUR).describe('Pay-as-you-go price, USD per hour.'),
     spotPricePerHour: z
       .number()
       .min(0)
+      .max(MAX_PRICE_PER_HOUR)
       .optional()
       .describe('Spot price, USD per hour (required when spotCapable).'),
     capacity: listMap(z.array(ZoneCapacity).max(16), ['zone']).describe('Capacity per zone and priority.'),

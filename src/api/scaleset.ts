@@ -8,6 +8,7 @@ import {
   EvictionPolicy,
   GroupStatusFields,
   Image,
+  MAX_PRICE_PER_HOUR,
   ObjectMeta,
   Priority,
   RegionName,
@@ -63,6 +64,7 @@ export const ScaleSetSpot = withRules(
     maxPricePerHour: z
       .number()
       .min(-1)
+      .max(MAX_PRICE_PER_HOUR)
       .default(-1)
       .describe(
         'Highest Spot price (USD/h) to pay; -1 means up to the Regular price (never evicted for price).',

@@ -37,6 +37,7 @@ rules) and against the Region (sizes, zones, quotas).
 exit codes:
   0  the plan was printed
   2  bad input or usage: one line per problem on stderr, naming the file and the field; nothing on stdout
+  3  the plan was printed, but the optimiser's search limit stopped it (searchLimitReached in -o json)
 `;
 
 export const CRDS_USAGE = `usage: vmfleet crds [--root DIR] [--check]

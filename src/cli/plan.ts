@@ -3,7 +3,7 @@
 // would make — per size × zone × fault domain × priority, cost, spread, shortfall and the decisions — with
 // no cluster; with the current Instances also the stale VMs and the upgrade step (./upgrade-preview.ts).
 // Files are checked as the API server checks them (api/structural.ts); bad input exits 2 naming the file and
-// the field, printing nothing else.
+// the field, printing nothing else; a plan the optimiser's search limit stopped is printed and exits 3.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
@@ -23,7 +23,14 @@ import {
   type ScaleSet,
 } from '../api/index.ts';
 import { computePools, toEngineRegion } from '../cloud/index.ts';
-import { HOURS_PER_MONTH, formatPrice, plan as planPlacement, type Plan } from '../engine/index.ts';
+import {
+  HOURS_PER_MONTH,
+  formatPrice,
+  monthlyCost,
+  plan as planPlacement,
+  roundHourly,
+  type Plan,
+} from '../engine/index.ts';
 import { normalizeComputeFleet, normalizeScaleSet } from '../engine/normalize.ts';
 import { toCurrentInstance } from '../controllers/instances.ts';
 import { PLAN_USAGE, usageError, wantsHelp } from './help.ts';
@@ -189,7 +196,7 @@ function renderTable(
   for (const d of plan.deletes.slice(0, 10))
     lines.push(`  delete ${d.name ?? d.id} (${d.rule}: ${d.reason})`);
   lines.push(
-    `cost:     ${formatPrice(plan.hourlyCost)} $/h, ${(plan.hourlyCost * HOURS_PER_MONTH).toFixed(2)} $/month (${HOURS_PER_MONTH} h)`,
+    `cost:     ${formatPrice(plan.hourlyCost)} $/h, ${monthlyCost(plan.hourlyCost).toFixed(2)} $/month (${HOURS_PER_MONTH} h)`,
     `spread:   zone skew ${plan.spread.zoneSkew}, fault-domain skew ${plan.spread.faultDomainSkew}, largest zone share ${plan.spread.largestZoneShare.toFixed(2)}`,
   );
   for (const outcome of plan.outcomes) {
@@ -216,8 +223,8 @@ function planDocument(
   return {
     group: { kind: group.kind, namespace: group.metadata.namespace ?? 'default', name: group.metadata.name },
     region: region.metadata.name,
-    hourlyCost: plan.hourlyCost,
-    monthlyCost: plan.hourlyCost * HOURS_PER_MONTH,
+    hourlyCost: roundHourly(plan.hourlyCost),
+    monthlyCost: monthlyCost(plan.hourlyCost),
     spread: plan.spread,
     outcomes: plan.outcomes,
     distribution: plan.distribution,
@@ -226,8 +233,13 @@ function planDocument(
     stale: upgrade.stale,
     upgrade: upgrade.upgrade,
     decisions: plan.decisions,
+    // Only when true, like status.plan: the search limit stopped the optimiser (exit code 3).
+    ...(plan.searchLimitReached ? { searchLimitReached: true } : {}),
   };
 }
+
+/** Exit code when the plan was printed but the optimiser's search limit stopped it (not proven cheapest). */
+export const EXIT_SEARCH_LIMIT = 3;
 
 export function runPlan(argv: string[], io: PlanIo): number {
   if (wantsHelp(argv)) {
@@ -284,7 +296,7 @@ export function runPlan(argv: string[], io: PlanIo): number {
     else if (output === 'json')
       io.stdout(`${JSON.stringify(planDocument(group, region, plan, upgrade), null, 2)}\n`);
     else io.stdout(stringify(planDocument(group, region, plan, upgrade)));
-    return 0;
+    return plan.searchLimitReached ? EXIT_SEARCH_LIMIT : 0;
   } catch (error) {
     if (error instanceof InputError) {
       io.stderr(`${error.message}\n`);

@@ -96,6 +96,7 @@ export function planSummary(plan: Plan): PlanSummary {
       })),
     projectedHourlyCost: roundUsd(plan.hourlyCost),
     decisions: [...plan.decisions],
+    ...(plan.searchLimitReached ? { searchLimitReached: true } : {}),
   };
 }
 
@@ -108,6 +109,7 @@ const DEGRADED_REASONS: readonly ShortfallReason[] = [
   'NoEligibleSize',
   'InstanceLimitReached',
   'ProtectedInstances',
+  'SearchLimitReached',
   'CapacityShortfall',
 ];
 

@@ -5,5 +5,5 @@ export { PRIORITIES } from './types.ts';
 export { priorityMixSplit } from './priority.ts';
 export { fleetLimits, scaleSetLimits } from './limits.ts';
 export { matchesAttributes, canRunSpot } from './sizes.ts';
-export { HOURS_PER_MONTH, formatPrice } from './money.ts';
+export { HOURS_PER_MONTH, formatPrice, monthlyCost, roundHourly } from './money.ts';
 export { MAX_DECISIONS } from './explain.ts';

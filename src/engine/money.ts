@@ -19,3 +19,16 @@ export function formatPrice(pricePerHour: number): string {
 
 /** Hours in a month, as Azure's pricing calculator counts them. */
 export const HOURS_PER_MONTH = 730;
+
+/**
+ * Money as plans, status and the CLI show it: hourly amounts to the micro-dollar (the engine's own unit, so
+ * nothing it computed is lost), monthly amounts to the cent. Rounding here keeps float noise from sums and
+ * products (8.2635 × 730 = 6032.3550000000005) out of every output.
+ */
+export function roundHourly(usdPerHour: number): number {
+  return Math.round(usdPerHour * MICROS_PER_DOLLAR) / MICROS_PER_DOLLAR;
+}
+
+export function monthlyCost(usdPerHour: number): number {
+  return Math.round(usdPerHour * HOURS_PER_MONTH * 100) / 100;
+}

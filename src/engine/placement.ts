@@ -16,14 +16,17 @@
 //   L ≤ cur_z + Σ_{p∈z} x_p ≤ L + 1  for every zone    strict zone balance only (L integer)
 // and the objectives, minimised in this order (each only breaks the ties of the ones before):
 //   1. −placed_P for each target in order (Regular first): place as much as possible;
-//   2. VCpu with several zones only: Σ vCPU_p x_p, the tightest cover, so zone rules see a fixed total;
+//   2. VCpu only: Prioritized zones first maximise, per rank boundary r, what the zones of rank ≤ r cover of
+//      each target (capped at it); then Σ vCPU_p x_p, the tightest cover, so the overshoot stays below every
+//      new VM's vCPUs and the zone and size rules compare placements of one total;
 //   3. the zone rule: Balanced = leximin of the final zone totals (maximise the smallest, then the sum of
 //      the two smallest, …; each "sum of the k smallest" is k·t_k − Σ_z u_kz with u_kz ≥ t_k − n_z, u ≥ 0),
 //      which for independent zones is exactly "fewest instances first" and makes skew ≤ 1 whenever any
-//      balanced placement exists; Prioritized / SingleZone = maximise what lands in each zone group in rank
-//      order;
-//   4. the size rule of each target: Prioritized Σ rank·x, CapacityOptimized / PriceCapacityOptimized
-//      Σ position·m·x over the strategy's pool order (LowestPrice needs no level of its own);
+//      balanced placement exists; Prioritized / SingleZone with VMs = maximise what lands in each zone group
+//      in rank order;
+//   4. the size rule of each target: Prioritized = per rank boundary r, minimise the units above r (rank 0
+//      first, lexicographically); CapacityOptimized / PriceCapacityOptimized Σ position·m·x over the
+//      strategy's pool order (LowestPrice needs no level of its own);
 //   5. total price Σ price_p x_p in integer micro-dollars (with VCpu that is "price per vCPU": the cover
 //      of the target that costs least);
 //   6. the name order Σ position·m·x over pools sorted by priority, zone name, size name.
@@ -37,11 +40,15 @@
 // bounds, and (b) all columns have finite bounds, so the LP relaxation is never unbounded. When no quota row
 // binds, the remaining constraint matrix is a network matrix (each pool column appears in its target's row
 // and its zone's rows) whose LP vertices are integral, so branch and bound usually stops at the root.
+// With VCpu the zone totals are subset sums of several sizes and the LP cannot see which are reachable: over
+// 2–3 Balanced zones the model is solved by exact decomposition instead (vcpuBalanced.ts).
 import { solveIntegerProgram } from './solver/branchAndBound.ts';
+import type { WorkCounter } from './solver/simplex.ts';
 import { ModelBuilder, type LinearModel, type LinearTerm } from './solver/model.ts';
 import type { CandidatePool } from './pools.ts';
 import { compareNames } from './sizes.ts';
 import type { AllocationStrategy, CapacityUnit, Priority, QuotaHeadroom, ZonePolicy } from './types.ts';
+import { placeVCpuBalanced } from './vcpuBalanced.ts';
 
 export interface Need {
   readonly priority: Priority;
@@ -84,6 +91,8 @@ export interface PlacementRequest {
   readonly relax: Relaxation;
   /** Place in this zone only (the SingleZone ranking asks each zone what it could hold on its own). */
   readonly onlyZone?: string | undefined;
+  /** The work budget all of one plan's searches share, so together they stay within the search's limit. */
+  readonly budget?: WorkCounter | undefined;
 }
 
 export interface PlacementResult {
@@ -93,6 +102,7 @@ export interface PlacementResult {
   /** Units placed per priority. */
   readonly placed: ReadonlyMap<Priority, number>;
   readonly costMicros: number;
+  /** false when the search's work limit stopped it first: the best placement found, not proven optimal. */
   readonly proven: boolean;
 }
 
@@ -140,8 +150,23 @@ export function buildPlacementModel(request: PlacementRequest): {
 }
 
 export function place(request: PlacementRequest): PlacementResult {
+  if (decomposable(request)) {
+    const bounds = poolBounds(request);
+    const exact = placeVCpuBalanced({
+      request,
+      bounds,
+      sizeLevels: request.needs.map((need) =>
+        sizeLevels(
+          request,
+          need,
+          bounds.filter((b) => b.pool.priority === need.priority),
+        ),
+      ),
+    });
+    if (exact && satisfiesCrossRows(request, exact)) return exact;
+  }
   const { model, columns } = buildPlacementModel(request);
-  const result = solveIntegerProgram(model);
+  const result = solveIntegerProgram(model, { counter: request.budget });
   const counts = request.pools.map(() => 0);
   const placed = new Map<Priority, number>(request.needs.map((need) => [need.priority, 0]));
   if (result.status !== 'Optimal') {
@@ -155,6 +180,35 @@ export function place(request: PlacementRequest): PlacementResult {
     costMicros += count * entry.pool.priceMicros;
   }
   return { feasible: true, counts, placed, costMicros, proven: result.proven };
+}
+
+/** VCpu over 2–3 Balanced zones: the case vcpuBalanced.ts solves exactly. */
+function decomposable(request: PlacementRequest): boolean {
+  // Count (the shortfall diagnosis) too: the decomposition's totals are what the count levels want.
+  if (request.unit !== 'VCpu' || request.levels === 'CountAndCost' || request.onlyZone !== undefined) {
+    return false;
+  }
+  return request.zonePolicy?.kind === 'Balanced' && request.zones.length >= 2 && request.zones.length <= 3;
+}
+
+/**
+ * The rows the decomposition leaves out because they cut across zone × priority blocks: the instance limit
+ * and family quotas over only some sizes. Its answer is optimal without them; when it also satisfies them,
+ * it is optimal with them (the lexicographic optimum of a relaxation that is feasible is the optimum).
+ */
+function satisfiesCrossRows(request: PlacementRequest, result: PlacementResult): boolean {
+  const vms = result.counts.reduce((sum, n) => sum + n, 0);
+  if (!request.relax.instanceLimit && vms > request.instanceRoom) return false;
+  const families = request.relax.quota ? undefined : request.quota.familyVCpus;
+  for (const [family, headroom] of Object.entries(families ?? {})) {
+    let used = 0;
+    request.pools.forEach((pool, i) => {
+      if (pool.priority === 'Regular' && pool.size.family === family)
+        used += (result.counts[i] ?? 0) * pool.size.vCPUs;
+    });
+    if (used > headroom) return false;
+  }
+  return true;
 }
 
 function measureOf(pool: CandidatePool, unit: CapacityUnit): number {
@@ -172,9 +226,10 @@ function quotaCap(pool: CandidatePool, quota: QuotaHeadroom): number {
   return cap;
 }
 
-function addPoolColumns(builder: ModelBuilder, request: PlacementRequest): PoolColumn[] {
+/** The pools a request may use, each with its measure and how many new VMs it can take at most. */
+export function poolBounds(request: PlacementRequest): Omit<PoolColumn, 'column'>[] {
   const needs = new Map(request.needs.map((need) => [need.priority, need.units]));
-  const columns: PoolColumn[] = [];
+  const bounds: Omit<PoolColumn, 'column'>[] = [];
   request.pools.forEach((pool, poolIndex) => {
     const need = needs.get(pool.priority) ?? 0;
     if (need <= 0) return;
@@ -184,10 +239,21 @@ function addPoolColumns(builder: ModelBuilder, request: PlacementRequest): PoolC
     if (!request.relax.instanceLimit) upper = Math.min(upper, Math.max(0, request.instanceRoom));
     if (!request.relax.quota) upper = Math.min(upper, quotaCap(pool, request.quota));
     if (upper <= 0) return;
-    const column = builder.addColumn(`${pool.priority}/${pool.zone}/${pool.size.name}`, 0, upper, true);
-    columns.push({ pool, poolIndex, column, measure, upper });
+    bounds.push({ pool, poolIndex, measure, upper });
   });
-  return columns;
+  return bounds;
+}
+
+function addPoolColumns(builder: ModelBuilder, request: PlacementRequest): PoolColumn[] {
+  return poolBounds(request).map((bound) => ({
+    ...bound,
+    column: builder.addColumn(
+      `${bound.pool.priority}/${bound.pool.zone}/${bound.pool.size.name}`,
+      0,
+      bound.upper,
+      true,
+    ),
+  }));
 }
 
 function terms(columns: readonly PoolColumn[], weight: (c: PoolColumn) => number): LinearTerm[] {
@@ -385,14 +451,24 @@ function addObjectives(
   }
   if (request.levels === 'Count') return;
   if (request.levels === 'All') {
-    if (request.unit === 'VCpu' && request.zonePolicy) {
+    if (request.unit === 'VCpu' && request.zonePolicy?.kind === 'Prioritized') {
+      addZoneRankCovers(builder, request, columns, request.zonePolicy);
+    }
+    // VCpu: the tightest cover of the target, so the overshoot stays below every new VM's vCPUs and a
+    // re-plan has nothing to scale in; zone and size rules then compare placements of the same total.
+    if (request.unit === 'VCpu') {
       builder.addObjective(
         'tightestCover',
         terms(columns, (c) => c.pool.size.vCPUs),
       );
     }
     if (totals) addZoneObjectives(builder, request, totals, strict);
-    for (const need of request.needs) addSizeObjective(builder, request, need, columns);
+    for (const need of request.needs) {
+      const own = columns.filter((c) => c.pool.priority === need.priority);
+      for (const level of sizeLevels(request, need, own)) {
+        builder.addObjective(level.name, terms(own, level.weight));
+      }
+    }
   }
   builder.addObjective(
     'price',
@@ -434,6 +510,7 @@ function addZoneObjectives(
     return;
   }
   if (policy.kind === 'SingleZone') return; // the caller turns it into a zone order (see zones.ts)
+  if (request.unit === 'VCpu') return; // zone-rank covers, before the tightest cover (addZoneRankCovers)
   const rankOf = new Map(policy.ranks.map((r) => [r.zone, r.rank]));
   const groups = new Map<number, string[]>();
   for (const zone of request.zones) {
@@ -478,22 +555,34 @@ function addLeximin(
   }
 }
 
-function addSizeObjective(
-  builder: ModelBuilder,
+export interface SizeLevel {
+  readonly name: string;
+  /** Weight of one VM of the pool at this level (minimised). */
+  readonly weight: (c: Omit<PoolColumn, 'column'>) => number;
+}
+
+/**
+ * The size rule of one target as objective levels over its pools. Prioritized is lexicographic — use the
+ * lower ranks as much as possible before any higher one — so it is one level per rank boundary r: minimise
+ * the capacity units placed at ranks above r (per VM, or per vCPU with VCpu). A single Σ rank·x level would
+ * trade one rank-3 VM for three rank-1 VMs, and with VCpu prefer one big VM to four small ones of the same
+ * rank whatever their price.
+ */
+export function sizeLevels(
   request: PlacementRequest,
   need: Need,
-  columns: readonly PoolColumn[],
-): void {
-  const own = columns.filter((c) => c.pool.priority === need.priority);
+  own: readonly Omit<PoolColumn, 'column'>[],
+): SizeLevel[] {
   switch (need.strategy) {
     case 'LowestPrice':
-      return;
-    case 'Prioritized':
-      builder.addObjective(
-        `rank/${need.priority}`,
-        terms(own, (c) => c.pool.rank),
-      );
-      return;
+      return [];
+    case 'Prioritized': {
+      const ranks = [...new Set(own.map((c) => c.pool.rank))].sort((a, b) => a - b);
+      return ranks.slice(0, -1).map((rank) => ({
+        name: `rank/${need.priority}/${rank}`,
+        weight: (c) => (c.pool.rank > rank ? c.measure : 0),
+      }));
+    }
     case 'CapacityOptimized': {
       const order = [...own].sort(
         (a, b) =>
@@ -501,16 +590,54 @@ function addSizeObjective(
           byUnitPrice(a, b) ||
           byNames(a, b),
       );
-      builder.addObjective(`capacity/${need.priority}`, positions(order));
-      return;
+      return [{ name: `capacity/${need.priority}`, weight: positions(order) }];
     }
     case 'PriceCapacityOptimized': {
-      const tier = (c: PoolColumn) =>
+      const tier = (c: Omit<PoolColumn, 'column'>) =>
         capacityTier(usableCapacity(c.pool, request.relax) * c.measure, need.units);
       const order = [...own].sort((a, b) => tier(b) - tier(a) || byUnitPrice(a, b) || byNames(a, b));
-      builder.addObjective(`priceCapacity/${need.priority}`, positions(order));
-      return;
+      return [{ name: `priceCapacity/${need.priority}`, weight: positions(order) }];
     }
+  }
+}
+
+/**
+ * Prioritized zones with VCpu: for each rank boundary r, maximise how much of each target the zones of rank
+ * ≤ r cover (capped at the target, so overshoot in a preferred zone earns nothing). These come before any
+ * tightest-cover rule: a rank-0 zone that can hold the whole target gets it, even when a tighter cover
+ * would need a second zone.
+ */
+function addZoneRankCovers(
+  builder: ModelBuilder,
+  request: PlacementRequest,
+  columns: readonly PoolColumn[],
+  policy: Extract<ZonePolicy, { kind: 'Prioritized' }>,
+): void {
+  const rankOf = new Map(policy.ranks.map((r) => [r.zone, r.rank]));
+  const zoneRank = (zone: string) => rankOf.get(zone) ?? Number.MAX_SAFE_INTEGER;
+  const ranks = [...new Set(request.zones.map(zoneRank))].sort((a, b) => a - b);
+  for (const rank of ranks.slice(0, -1)) {
+    const objective: LinearTerm[] = [];
+    for (const need of request.needs) {
+      const members = columns.filter(
+        (c) => c.pool.priority === need.priority && zoneRank(c.pool.zone) <= rank,
+      );
+      if (members.length === 0) continue;
+      const cover = builder.addColumn(
+        `zoneCover/${rank}/${need.priority}`,
+        0,
+        Math.max(0, need.units),
+        false,
+      );
+      builder.addRow(
+        `zoneCover/${rank}/${need.priority}`,
+        [{ column: cover, coefficient: 1 }, ...terms(members, (c) => -c.measure)],
+        Number.NEGATIVE_INFINITY,
+        0,
+      );
+      objective.push({ column: cover, coefficient: -1 });
+    }
+    builder.addObjective(`zoneRank/${rank}`, objective);
   }
 }
 
@@ -522,11 +649,11 @@ export function capacityTier(freeUnits: number, remaining: number): number {
 }
 
 /** Price per capacity unit (per VM, or per vCPU with VCpu), cross-multiplied so it stays exact. */
-function byUnitPrice(a: PoolColumn, b: PoolColumn): number {
+function byUnitPrice(a: Omit<PoolColumn, 'column'>, b: Omit<PoolColumn, 'column'>): number {
   return a.pool.priceMicros * b.measure - b.pool.priceMicros * a.measure;
 }
 
-function byNames(a: PoolColumn, b: PoolColumn): number {
+function byNames(a: Omit<PoolColumn, 'column'>, b: Omit<PoolColumn, 'column'>): number {
   return compareNames(a.pool.size.name, b.pool.size.name) || compareNames(a.pool.zone, b.pool.zone);
 }
 
@@ -534,6 +661,7 @@ function byNames(a: PoolColumn, b: PoolColumn): number {
  * Position weights 1, 2, 3, … per capacity unit (strictly positive, so no level ever rewards an extra VM;
  * per vCPU with VCpu, so the order is followed per unit of capacity).
  */
-function positions(order: readonly PoolColumn[]): LinearTerm[] {
-  return order.map((c, i) => ({ column: c.column, coefficient: (i + 1) * c.measure }));
+function positions(order: readonly Omit<PoolColumn, 'column'>[]): SizeLevel['weight'] {
+  const position = new Map(order.map((c, i) => [c.poolIndex, i + 1]));
+  return (c) => (position.get(c.poolIndex) ?? 0) * c.measure;
 }

@@ -199,6 +199,7 @@ function planOnce(input: PlanInput): Plan {
     instanceRoom: spec.limits.maxInstances - occupancy.totalCount(),
     levels: 'All',
     relax: NO_RELAXATION,
+    budget: { cells: 0 },
   };
   let ranking: ZoneRanking | undefined;
   let request = base;
@@ -255,7 +256,7 @@ function planOnce(input: PlanInput): Plan {
     ...sizeDecisions(pools, counts, targetStates, spec.capacityUnit, now),
     ...removalDecisions(deletes),
     ...optional(staleSummary(state.stale)),
-    ...(placement.proven ? [] : ['the optimiser hit its node limit: the plan may not be the cheapest']),
+    ...(placement.proven ? [] : [SEARCH_LIMIT_NOTE]),
     `cost after the plan: ${formatPrice(hourlyCost)} $/h`,
   ];
 
@@ -270,6 +271,7 @@ function planOnce(input: PlanInput): Plan {
     unavailable: active,
     decisions: bounded(decisions),
     provenOptimal: placement.proven,
+    searchLimitReached: !placement.proven,
   };
 }
 
@@ -294,6 +296,9 @@ function reportImbalance(outcomes: PriorityOutcome[], strictZones: readonly stri
     ],
   };
 }
+
+const SEARCH_LIMIT_NOTE =
+  'the optimiser hit its search limit: this is the best placement it found, not proven the cheapest';
 
 function activeUnavailable(entries: readonly UnavailablePool[], now: number): UnavailablePool[] {
   return entries
@@ -363,7 +368,12 @@ function outcomeOf(t: TargetState, placed: number, context: OutcomeContext): Pri
       message: `only ${t.held - t.removed + wouldPlace} of minCapacity ${t.target.minCapacity} can be reached: nothing is created`,
     });
   }
-  if (wouldPlace < t.need) reasons.push(...diagnose(priority, wouldPlace, t.need, context));
+  if (wouldPlace < t.need) {
+    // Unproven, the placement may fall short where a better one would not: relaxing a constraint could then
+    // "place more" for no reason of its own, so no constraint is blamed.
+    if (!context.placement.proven) reasons.push({ reason: 'SearchLimitReached', message: SEARCH_LIMIT_NOTE });
+    else reasons.push(...diagnose(priority, wouldPlace, t.need, context));
+  }
   return {
     priority,
     unit: context.spec.capacityUnit,

@@ -256,7 +256,8 @@ export type ShortfallReason =
   | 'MinCapacityNotMet'
   | 'InstanceLimitReached'
   | 'NoEligibleSize'
-  | 'ProtectedInstances';
+  | 'ProtectedInstances'
+  | 'SearchLimitReached';
 
 export interface ShortfallDetail {
   readonly reason: ShortfallReason;
@@ -319,6 +320,11 @@ export interface Plan {
   readonly unavailable: readonly UnavailablePool[];
   /** Plain-words reasons, bounded (see MAX_DECISIONS). */
   readonly decisions: readonly string[];
-  /** false only if the optimiser hit its node limit before proving optimality (never seen in practice). */
+  /** false when the optimiser's search limit stopped it before it proved the placement optimal. */
   readonly provenOptimal: boolean;
+  /**
+   * true when the search limit was reached (the same as !provenOptimal): the plan is the best placement found
+   * within the limit, which bounds the time one plan takes. Shown in status.plan and `vmfleet plan`.
+   */
+  readonly searchLimitReached: boolean;
 }

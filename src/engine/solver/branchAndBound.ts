@@ -13,11 +13,26 @@
 //   - rounding: a fractional LP bound v may be raised to ⌈v⌉ (z_k ≥ ⌈v⌉ cuts off no integer point). Only
 //     levels with small coefficients are rounded this way: on prices in micro-dollars each round would gain
 //     a single micro-dollar, so there the search branches on a column instead.
-// The result is a lexicographic optimum, unless the node limit stops the search (which is reported).
+// The result is a lexicographic optimum, unless the work limit stops the search (which is reported).
+//
+// Numerics. Level rows are scaled by a power of two so their largest coefficient is at most 1 (prices in
+// micro-dollars reach 1e9 per VM at 1,000 $/h; left unscaled, one such row next to rows of 1s made the
+// simplex's tolerances meaningless and it stopped at a wrong vertex). Scaling by a power of two is exact in
+// floating point, and every level value the search compares is evaluated exactly at integer points.
+//
+// Bounded work. The search counts the tableau cells its pivots touch (a deterministic measure of time, so the
+// same input gives the same plan on any machine) and stops at a budget: the best plan found so far is
+// returned with `proven: false` and `limitReached: true`, which the plan reports.
 import { evaluate, type LinearModel, type LinearObjective, type LinearRow } from './model.ts';
-import { solveLexicographicLp, type LpSolution, type WarmStart } from './simplex.ts';
+import { solveLexicographicLp, type LpSolution, type WarmStart, type WorkCounter } from './simplex.ts';
 
 const INTEGRALITY_TOLERANCE = 1e-6;
+/**
+ * Work (see WorkCounter) before the search stops: about 0.1 s of one core on the bench machine, shared by
+ * all of one plan's searches; far above what the plans the tests and benches make need.
+ */
+export const DEFAULT_WORK_LIMIT = 10_000_000;
+/** Nodes before the search stops, a second bound in case many nodes each take little work. */
 const DEFAULT_NODE_LIMIT = 50_000;
 /** Levels whose coefficients stay within this are rounded up instead of branched on (see above). */
 const ROUNDING_MAX_COEFFICIENT = 1000;
@@ -29,11 +44,26 @@ export type MilpResult =
       readonly values: readonly number[];
       /** Objective values at `values`, rounded to the integers they are. */
       readonly objectives: readonly number[];
-      /** false when the node limit stopped the search before optimality was proven. */
+      /** false when the work limit stopped the search before optimality was proven. */
       readonly proven: boolean;
       readonly nodes: number;
+      /** Tableau cells touched (see WorkCounter). */
+      readonly work: number;
     }
-  | { readonly status: 'Infeasible'; readonly proven: boolean; readonly nodes: number };
+  | {
+      readonly status: 'Infeasible';
+      readonly proven: boolean;
+      readonly nodes: number;
+      readonly work: number;
+    };
+
+export interface SearchLimits {
+  readonly nodes?: number | undefined;
+  /** Stop once `counter.cells` reaches this. */
+  readonly work?: number | undefined;
+  /** Shared by several searches (one plan's), so the limit bounds them together; a fresh one otherwise. */
+  readonly counter?: WorkCounter | undefined;
+}
 
 interface Incumbent {
   readonly values: number[];
@@ -50,42 +80,57 @@ interface Node extends Bounds {
   readonly warmStart: WarmStart | undefined;
 }
 
-/** The search's shared state: node count and limit, and the latest basis for the next stage to start from. */
+/** The search's shared state: node and work counts and limits, and the latest basis to start from. */
 interface Search {
   nodes: number;
-  readonly limit: number;
+  readonly nodeLimit: number;
+  readonly work: WorkCounter;
+  readonly workLimit: number;
   latest: WarmStart | undefined;
+  /** Per level: the power of two its row was divided by (level column value × scale = level value). */
+  readonly scales: readonly number[];
 }
 
-export function solveIntegerProgram(model: LinearModel, nodeLimit = DEFAULT_NODE_LIMIT): MilpResult {
+export function solveIntegerProgram(model: LinearModel, limits: SearchLimits = {}): MilpResult {
   const objectives: readonly LinearObjective[] =
     model.objectives.length > 0 ? model.objectives : [{ name: 'feasibility', terms: [] }];
-  const extended = withLevelColumns({ ...model, objectives });
+  const { model: extended, scales } = withLevelColumns({ ...model, objectives });
   const columnCount = model.columnNames.length;
   const bounds: Bounds = {
     lower: Float64Array.from(extended.lower),
     upper: Float64Array.from(extended.upper),
   };
-  const search: Search = { nodes: 0, limit: nodeLimit, latest: undefined };
+  const search: Search = {
+    nodes: 0,
+    nodeLimit: limits.nodes ?? DEFAULT_NODE_LIMIT,
+    work: limits.counter ?? { cells: 0 },
+    workLimit: limits.work ?? DEFAULT_WORK_LIMIT,
+    latest: undefined,
+    scales,
+  };
   let incumbent: Incumbent | undefined;
   for (let level = 0; level < objectives.length; level++) {
     const remaining = { ...extended, objectives: extended.objectives.slice(level) };
-    const root = solveLexicographicLp(remaining, bounds.lower, bounds.upper, search.latest);
+    const root = solveLexicographicLp(remaining, bounds.lower, bounds.upper, search.latest, search.work);
     search.nodes++;
-    if (!root) return finish(model, incumbent, true, search.nodes);
+    if (!root) return finish(model, incumbent, true, search);
     search.latest = root.warmStart;
     if (mostFractionalColumn(model, root.values) < 0) {
-      return finish(model, integralPoint(model, objectives, root.values), true, search.nodes);
+      return finish(model, integralPoint(model, objectives, root.values), true, search);
     }
     const stage = optimiseLevel(extended, model, objectives, level, bounds, incumbent, search);
-    if (!stage.incumbent) return finish(model, incumbent, stage.proven, search.nodes);
+    if (!stage.incumbent) return finish(model, incumbent, stage.proven, search);
     incumbent = stage.incumbent;
-    if (!stage.proven) return finish(model, incumbent, false, search.nodes);
-    const value = incumbent.objectives[level] ?? 0;
+    if (!stage.proven) return finish(model, incumbent, false, search);
+    const value = (incumbent.objectives[level] ?? 0) / (scales[level] ?? 1);
     bounds.lower[columnCount + level] = value;
     bounds.upper[columnCount + level] = value;
   }
-  return finish(model, incumbent, true, search.nodes);
+  return finish(model, incumbent, true, search);
+}
+
+function exhausted(search: Search): boolean {
+  return search.nodes >= search.nodeLimit || search.work.cells >= search.workLimit;
 }
 
 /** The integer optimum of one level by depth-first branch and bound, the levels before it fixed. */
@@ -100,6 +145,7 @@ function optimiseLevel(
 ): { incumbent: Incumbent | undefined; proven: boolean } {
   const single = { ...extended, objectives: [extended.objectives[level] ?? { name: 'none', terms: [] }] };
   const levelColumn = model.columnNames.length + level;
+  const scale = search.scales[level] ?? 1;
   const roundable = (objectives[level]?.terms ?? []).every(
     (t) => Math.abs(t.coefficient) <= ROUNDING_MAX_COEFFICIENT,
   );
@@ -108,7 +154,7 @@ function optimiseLevel(
     { lower: bounds.lower.slice(), upper: bounds.upper.slice(), warmStart: search.latest },
   ];
   while (stack.length > 0) {
-    if (search.nodes >= search.limit) return { incumbent, proven: false };
+    if (exhausted(search)) return { incumbent, proven: false };
     const node = stack.pop();
     if (!node) break;
     search.nodes++;
@@ -117,20 +163,21 @@ function optimiseLevel(
       node.lower,
       node.upper,
       node.warmStart,
+      search.work,
     );
     if (!relaxation) continue;
     search.latest = relaxation.warmStart;
-    const bound = relaxation.objectives[0] ?? 0;
+    const bound = (relaxation.objectives[0] ?? 0) * scale;
     if (incumbent && Math.ceil(bound - INTEGRALITY_TOLERANCE) >= (incumbent.objectives[level] ?? 0)) continue;
     if (roundable && !isIntegral(bound)) {
       const rounded = copy(node, relaxation.warmStart);
-      rounded.lower[levelColumn] = Math.max(rounded.lower[levelColumn] ?? 0, Math.ceil(bound));
+      rounded.lower[levelColumn] = Math.max(rounded.lower[levelColumn] ?? 0, Math.ceil(bound) / scale);
       stack.push(rounded);
       continue;
     }
     const branch = mostFractionalColumn(model, relaxation.values);
     if (branch < 0) {
-      const candidate = polished(extended, model, objectives, level, node, relaxation);
+      const candidate = polished(extended, model, objectives, level, node, relaxation, search.work);
       if (!incumbent || (candidate.objectives[level] ?? 0) < (incumbent.objectives[level] ?? 0)) {
         incumbent = candidate;
       }
@@ -160,6 +207,7 @@ function polished(
   level: number,
   node: Bounds,
   relaxation: LpSolution,
+  work: WorkCounter,
 ): Incumbent {
   const fixed = copy(node, undefined);
   for (let column = 0; column < model.columnNames.length; column++) {
@@ -169,7 +217,7 @@ function polished(
     fixed.upper[column] = value;
   }
   const remaining = { ...extended, objectives: extended.objectives.slice(level) };
-  const solution = solveLexicographicLp(remaining, fixed.lower, fixed.upper, relaxation.warmStart);
+  const solution = solveLexicographicLp(remaining, fixed.lower, fixed.upper, relaxation.warmStart, work);
   return integralPoint(model, objectives, solution?.values ?? relaxation.values);
 }
 
@@ -177,15 +225,18 @@ function finish(
   model: LinearModel,
   incumbent: Incumbent | undefined,
   proven: boolean,
-  nodes: number,
+  search: Search,
 ): MilpResult {
-  if (!incumbent) return { status: 'Infeasible', proven, nodes };
+  const { nodes } = search;
+  const work = search.work.cells;
+  if (!incumbent) return { status: 'Infeasible', proven, nodes, work };
   return {
     status: 'Optimal',
     values: incumbent.values,
     objectives: incumbent.objectives.slice(0, model.objectives.length),
     proven,
     nodes,
+    work,
   };
 }
 
@@ -199,47 +250,58 @@ function isIntegral(value: number): boolean {
 }
 
 /**
- * The model with a value column per objective: z_k ∈ [min, max of obj_k over the column box], a row
- * obj_k − z_k = 0, and objective k replaced by z_k, so levels can be bounded like columns. The objective
- * keeps its coefficients' magnitude as `scale` for the simplex's tolerances.
+ * The model with a value column per objective: z_k ∈ [min, max of obj_k over the column box] / s_k, a row
+ * obj_k / s_k − z_k = 0, and objective k replaced by z_k, so levels can be bounded like columns. s_k is the
+ * power of two at or above the objective's largest coefficient, so every row's coefficients stay within 1
+ * (see Numerics above); the level's value is z_k · s_k.
  */
-function withLevelColumns(model: LinearModel): LinearModel {
+function withLevelColumns(model: LinearModel): { model: LinearModel; scales: number[] } {
   const n = model.columnNames.length;
   const lower = [...model.lower];
   const upper = [...model.upper];
   const rows: LinearRow[] = [...model.rows];
+  const scales: number[] = [];
   model.objectives.forEach((objective, k) => {
     let least = 0;
     let most = 0;
+    let largest = 0;
     for (const term of objective.terms) {
       const a = term.coefficient * (model.lower[term.column] ?? 0);
       const b = term.coefficient * (model.upper[term.column] ?? 0);
       least += Math.min(a, b);
       most += Math.max(a, b);
+      largest = Math.max(largest, Math.abs(term.coefficient));
     }
-    lower.push(Math.floor(least));
-    upper.push(Math.ceil(most));
+    const scale = largest > 1 ? 2 ** Math.ceil(Math.log2(largest)) : 1;
+    scales.push(scale);
+    lower.push(Math.floor(least) / scale);
+    upper.push(Math.ceil(most) / scale);
     rows.push({
       name: `level/${objective.name}`,
-      terms: [...objective.terms, { column: n + k, coefficient: -1 }],
+      terms: [
+        ...objective.terms.map((t) => ({ column: t.column, coefficient: t.coefficient / scale })),
+        { column: n + k, coefficient: -1 },
+      ],
       lower: 0,
       upper: 0,
     });
   });
   return {
-    columnNames: [...model.columnNames, ...model.objectives.map((o) => `level/${o.name}`)],
-    lower,
-    upper,
-    integer: [...model.integer, ...model.objectives.map(() => false)],
-    branchPriority: model.branchPriority
-      ? [...model.branchPriority, ...model.objectives.map(() => 0)]
-      : undefined,
-    rows,
-    objectives: model.objectives.map((o, k) => ({
-      name: o.name,
-      terms: [{ column: n + k, coefficient: 1 }],
-      scale: Math.max(o.scale ?? 1, ...o.terms.map((t) => Math.abs(t.coefficient))),
-    })),
+    scales,
+    model: {
+      columnNames: [...model.columnNames, ...model.objectives.map((o) => `level/${o.name}`)],
+      lower,
+      upper,
+      integer: [...model.integer, ...model.objectives.map(() => false)],
+      branchPriority: model.branchPriority
+        ? [...model.branchPriority, ...model.objectives.map(() => 0)]
+        : undefined,
+      rows,
+      objectives: model.objectives.map((o, k) => ({
+        name: o.name,
+        terms: [{ column: n + k, coefficient: 1 }],
+      })),
+    },
   };
 }
 

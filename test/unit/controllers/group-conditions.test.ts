@@ -34,6 +34,7 @@ function settledPlan(outcomes: PriorityOutcome[] = [outcome()]): Plan {
     unavailable: [],
     decisions: [],
     provenOptimal: true,
+    searchLimitReached: false,
   };
 }
 

@@ -7,9 +7,12 @@
 //   x_p ∈ {0, …, free_p} per pool; Σ_P x_p = need_P (VM) or Σ_P vCPU_p x_p ≥ need_P (VCpu);
 //   quotas (regional: both priorities; Spot: Spot pools; family: Regular pools);
 //   strict balance: n_z − n_z' ≤ 1 for every pair of zones;
-// then lexicographic stages — best-effort balance: maximise the sum of the k smallest zone totals, k = 1…Z−1
-// (leximin); Prioritized zones: maximise what lands in each rank group; Prioritized sizes: minimise Σ rank·x;
-// and finally minimise the price.
+// then lexicographic stages — Prioritized zones: maximise what lands in the zones of rank ≤ r, for each rank
+// boundary r (with VCpu capped at each target: what those zones cover of it); VCpu: the tightest cover
+// (minimise the vCPUs placed); best-effort balance: maximise the sum of the k smallest zone totals,
+// k = 1…Z−1 (leximin; zone totals in vCPUs with VCpu); Prioritized sizes: for each rank boundary r, minimise
+// the units placed at ranks above r (rank 0 first, lexicographically); and finally minimise the price.
+// Prices range from a cent to 1,000 $/h, the API's bound.
 import fc from 'fast-check';
 import { expect, test } from 'vitest';
 import { plan } from '../../../src/engine/index.ts';
@@ -47,86 +50,122 @@ interface Instance {
 // No B-series name: those are never Spot, which is tested elsewhere.
 const SIZE_NAMES = ['Standard_A1', 'Standard_E2', 'Standard_C4', 'Standard_D8'];
 
-const instanceArbitrary: fc.Arbitrary<Instance> = fc
-  .record({
-    policy: fc.constantFrom<Policy>('Regional', 'Strict', 'Balanced', 'Balanced', 'PrioritizedZones'),
-    vCpuUnit: fc.boolean(),
-    priorities: fc.constantFrom<Priority[]>(['Regular'], ['Spot'], ['Regular', 'Spot']),
-    strategy: fc.constantFrom<'LowestPrice' | 'Prioritized'>('LowestPrice', 'Prioritized'),
-    zoneCount: fc.integer({ min: 2, max: 3 }),
-    unavailable: fc.integer({ min: 0, max: 5 }),
-    zoneRanks: fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 3, maxLength: 3 }),
-    sizeCount: fc.integer({ min: 1, max: 4 }),
-    vCPUs: fc.array(fc.constantFrom(1, 2, 4, 8), { minLength: 4, maxLength: 4 }),
-    families: fc.array(fc.constantFrom('F1', 'F2'), { minLength: 4, maxLength: 4 }),
-    ranks: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 4, maxLength: 4 }),
-    prices: fc.array(fc.integer({ min: 1_000, max: 90_000 }), { minLength: 24, maxLength: 24 }),
-    free: fc.array(fc.integer({ min: 0, max: 7 }), { minLength: 24, maxLength: 24 }),
-    current: fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 3, maxLength: 3 }),
-    needs: fc.array(fc.integer({ min: 1, max: 14 }), { minLength: 2, maxLength: 2 }),
-    regional: fc.option(fc.integer({ min: 4, max: 60 }), { nil: undefined }),
-    spot: fc.option(fc.integer({ min: 4, max: 40 }), { nil: undefined }),
-    family: fc.option(fc.integer({ min: 2, max: 30 }), { nil: undefined }),
-  })
-  .map((r): Instance => {
-    const policy = r.policy;
-    const unit = r.vCpuUnit && policy === 'Regional' ? 'VCpu' : 'VM';
-    const zones = policy === 'Regional' ? [''] : ['1', '2', '3'].slice(0, r.zoneCount);
-    const sizes = SIZE_NAMES.slice(0, r.sizeCount).map((name, i) => ({
-      name,
-      family: r.families[i] ?? 'F1',
-      vCPUs: r.vCPUs[i] ?? 1,
-      memoryGiB: 4,
-      architecture: 'x64' as const,
-      category: 'GeneralPurpose',
-      burstable: false,
-      spotCapable: true,
-    }));
-    const pools: PoolInfo[] = [];
-    let n = 0;
-    for (const priority of ['Regular', 'Spot'] as const) {
-      for (const zone of zones) {
-        for (const size of sizes) {
-          pools.push({
-            size: size.name,
-            zone,
-            priority,
-            pricePerHour: (r.prices[n] ?? 1000) / 100_000,
-            free: r.free[n] ?? 0,
-          });
-          n++;
+/**
+ * Mixed: every policy, small targets. VCpuBalanced: the hard case of issue #14 — VCpu fleets over 3 Balanced
+ * zones with sizes of 1–16 vCPUs and targets up to 96 vCPUs per priority.
+ */
+const instanceArbitrary = (shape: 'Mixed' | 'VCpuBalanced'): fc.Arbitrary<Instance> =>
+  fc
+    .record({
+      policy:
+        shape === 'Mixed'
+          ? fc.constantFrom<Policy>('Regional', 'Strict', 'Balanced', 'Balanced', 'PrioritizedZones')
+          : fc.constant<Policy>('Balanced'),
+      zoneCount: shape === 'Mixed' ? fc.integer({ min: 2, max: 3 }) : fc.constant(3),
+      vCpuUnit: shape === 'Mixed' ? fc.boolean() : fc.constant(true),
+      priorities: fc.constantFrom<Priority[]>(['Regular'], ['Spot'], ['Regular', 'Spot']),
+      strategy: fc.constantFrom<'LowestPrice' | 'Prioritized'>('LowestPrice', 'Prioritized'),
+      unavailable: fc.integer({ min: 0, max: 5 }),
+      zoneRanks: fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 3, maxLength: 3 }),
+      sizeCount: fc.integer({ min: 1, max: 4 }),
+      vCPUs: fc.array(shape === 'Mixed' ? fc.constantFrom(1, 2, 4, 8) : fc.constantFrom(1, 2, 4, 8, 16), {
+        minLength: 4,
+        maxLength: 4,
+      }),
+      // VCpuBalanced: one family, so a family quota bounds the Regular total (a quota over some sizes only cuts
+      // across zones and goes to branch and bound, which the mixed instances cover).
+      families: fc.array(shape === 'Mixed' ? fc.constantFrom('F1', 'F2') : fc.constant('F1'), {
+        minLength: 4,
+        maxLength: 4,
+      }),
+      ranks: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 4, maxLength: 4 }),
+      // Hundred-thousandths of a dollar per hour: a cent to 1,000 $/h, spread over the orders of magnitude.
+      prices: fc.array(
+        fc.oneof(
+          fc.integer({ min: 1_000, max: 90_000 }),
+          fc.integer({ min: 1_000, max: 100_000_000 }),
+          fc.integer({ min: 90_000_000, max: 100_000_000 }),
+        ),
+        { minLength: 24, maxLength: 24 },
+      ),
+      free: fc.array(fc.integer({ min: 0, max: shape === 'Mixed' ? 7 : 24 }), {
+        minLength: 24,
+        maxLength: 24,
+      }),
+      current: fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 3, maxLength: 3 }),
+      needs: fc.array(fc.integer({ min: 1, max: shape === 'Mixed' ? 14 : 96 }), {
+        minLength: 2,
+        maxLength: 2,
+      }),
+      regional: fc.option(fc.integer({ min: 4, max: shape === 'Mixed' ? 60 : 240 }), { nil: undefined }),
+      spot: fc.option(fc.integer({ min: 4, max: shape === 'Mixed' ? 40 : 160 }), { nil: undefined }),
+      family: fc.option(fc.integer({ min: 2, max: shape === 'Mixed' ? 30 : 160 }), { nil: undefined }),
+    })
+    .map((r): Instance => {
+      const policy = r.policy;
+      const unit = r.vCpuUnit && policy !== 'Strict' ? 'VCpu' : 'VM';
+      const zones = policy === 'Regional' ? [''] : ['1', '2', '3'].slice(0, r.zoneCount);
+      const sizes = SIZE_NAMES.slice(0, r.sizeCount).map((name, i) => ({
+        name,
+        family: r.families[i] ?? 'F1',
+        vCPUs: r.vCPUs[i] ?? 1,
+        memoryGiB: 4,
+        architecture: 'x64' as const,
+        category: 'GeneralPurpose',
+        burstable: false,
+        spotCapable: true,
+      }));
+      const pools: PoolInfo[] = [];
+      let n = 0;
+      for (const priority of ['Regular', 'Spot'] as const) {
+        for (const zone of zones) {
+          for (const size of sizes) {
+            pools.push({
+              size: size.name,
+              zone,
+              priority,
+              pricePerHour: (r.prices[n] ?? 1000) / 100_000,
+              free: r.free[n] ?? 0,
+            });
+            n++;
+          }
         }
       }
-    }
-    const unavailableZone =
-      policy !== 'Regional' && r.unavailable < zones.length ? zones[r.unavailable] : undefined;
-    return {
-      policy,
-      unit,
-      priorities: policy === 'Strict' ? r.priorities.slice(0, 1) : r.priorities,
-      strategy: r.strategy,
-      zones,
-      unavailableZone,
-      zoneRanks: r.zoneRanks,
-      sizes,
-      ranks: r.ranks,
-      pools,
-      quota: {
-        regionalVCpus: r.regional,
-        spotVCpus: r.spot,
-        familyVCpus: r.family === undefined ? undefined : { F1: r.family },
-      },
-      current: zones.map((_, i) => r.current[i] ?? 0),
-      needs: { Regular: r.needs[0] ?? 1, Spot: r.needs[1] ?? 1 },
-    };
-  });
+      const unavailableZone =
+        policy !== 'Regional' && r.unavailable < zones.length ? zones[r.unavailable] : undefined;
+      return {
+        policy,
+        unit,
+        priorities: policy === 'Strict' ? r.priorities.slice(0, 1) : r.priorities,
+        strategy: r.strategy,
+        zones,
+        unavailableZone,
+        zoneRanks: r.zoneRanks,
+        sizes,
+        ranks: r.ranks,
+        pools,
+        quota: {
+          regionalVCpus: r.regional,
+          spotVCpus: r.spot,
+          familyVCpus: r.family === undefined ? undefined : { F1: r.family },
+        },
+        current: zones.map((_, i) => r.current[i] ?? 0),
+        needs: { Regular: r.needs[0] ?? 1, Spot: r.needs[1] ?? 1 },
+      };
+    });
 
 // ------------------------------------------------------------------------------------------------------
 // The engine's side.
 
-/** Strict balance, and best-effort balance of one priority, are ScaleSets; everything else a ComputeFleet. */
+/**
+ * Strict balance, and best-effort balance of one priority in VMs, are ScaleSets; everything else (VCpu
+ * included) a ComputeFleet.
+ */
 function isScaleSet(instance: Instance): boolean {
-  return instance.policy === 'Strict' || (instance.policy === 'Balanced' && instance.priorities.length === 1);
+  return (
+    instance.policy === 'Strict' ||
+    (instance.policy === 'Balanced' && instance.priorities.length === 1 && instance.unit === 'VM')
+  );
 }
 
 function engineInput(instance: Instance): PlanInput {
@@ -167,7 +206,7 @@ function engineInput(instance: Instance): PlanInput {
       capacity: capacity(priority),
       priority,
       allocationStrategy: instance.strategy,
-      spotMaxPricePerHour: 100,
+      spotMaxPricePerHour: 1000,
       limits: { maxInstances: 10_000, maxSizes: 5 },
     });
   } else {
@@ -267,9 +306,12 @@ async function reference(instance: Instance): Promise<Reference> {
     columns.filter((c) => c.pool.priority === 'Regular' && c.size.family === 'F1'),
     instance.quota.familyVCpus?.F1,
   );
+  // Zone totals count VMs, or vCPUs with VCpu (the current instances are all of the first size).
+  const measure = (c: Column) => (instance.unit === 'VCpu' ? c.size.vCPUs : 1);
+  const unitsEach = instance.unit === 'VCpu' ? (instance.sizes[0]?.vCPUs ?? 1) : 1;
   const zoneTerms = (zone: string): [number, string][] =>
-    columns.filter((c) => c.pool.zone === zone).map((c) => [1, c.name]);
-  const currentOf = (zone: string) => instance.current[instance.zones.indexOf(zone)] ?? 0;
+    columns.filter((c) => c.pool.zone === zone).map((c) => [measure(c), c.name]);
+  const currentOf = (zone: string) => (instance.current[instance.zones.indexOf(zone)] ?? 0) * unitsEach;
   if (instance.policy === 'Strict') {
     for (const a of instance.zones) {
       for (const b of instance.zones) {
@@ -306,6 +348,37 @@ async function reference(instance: Instance): Promise<Reference> {
     return optimum;
   };
 
+  if (instance.policy === 'PrioritizedZones') {
+    const ranks = [...new Set(instance.zoneRanks.slice(0, instance.zones.length))].sort((a, b) => a - b);
+    for (const rank of ranks.slice(0, -1)) {
+      const zones = instance.zones.filter((_, i) => (instance.zoneRanks[i] ?? 0) <= rank);
+      if (instance.unit === 'VM') {
+        stage(
+          'Maximize',
+          zones.flatMap((zone) => zoneTerms(zone)),
+        );
+        continue;
+      }
+      // VCpu: what the zones of rank ≤ r cover of each target, capped at the target.
+      const objective: [number, string][] = [];
+      for (const priority of instance.priorities) {
+        const cover = `cover${rank}${priority}`;
+        bounds.push(`0 <= ${cover} <= ${instance.needs[priority]}`);
+        const members = columns.filter((c) => c.pool.priority === priority && zones.includes(c.pool.zone));
+        rows.push(
+          `${sum([[1, cover], ...members.map((c): [number, string] => [-c.size.vCPUs, c.name])])} <= 0`,
+        );
+        objective.push([1, cover]);
+      }
+      stage('Maximize', objective);
+    }
+  }
+  if (instance.unit === 'VCpu') {
+    stage(
+      'Minimize',
+      columns.map((c) => [c.size.vCPUs, c.name]),
+    );
+  }
   // Best-effort balance: leximin of the zone totals, then (two priorities) of each priority's zone counts.
   const leximin = (
     label: string,
@@ -314,11 +387,11 @@ async function reference(instance: Instance): Promise<Reference> {
   ) => {
     for (let k = 1; k < instance.zones.length; k++) {
       const t = `t${label}${k}`;
-      bounds.push(`0 <= ${t} <= 1000`);
+      bounds.push(`0 <= ${t} <= 100000`);
       const objective: [number, string][] = [[k, t]];
       for (const zone of instance.zones) {
         const u = `u${label}${k}_${zone}`;
-        bounds.push(`0 <= ${u} <= 1000`);
+        bounds.push(`0 <= ${u} <= 100000`);
         rows.push(`${sum([[1, u], [-1, t], ...terms(zone)])} >= ${-current(zone)}`);
         objective.push([-1, u]);
       }
@@ -331,8 +404,8 @@ async function reference(instance: Instance): Promise<Reference> {
       instance.priorities.forEach((priority, p) => {
         // engineInput alternates the current instances of a zone Regular, Spot, Regular, …
         const own = (zone: string) => {
-          const n = currentOf(zone);
-          return p === 0 ? Math.ceil(n / 2) : Math.floor(n / 2);
+          const n = instance.current[instance.zones.indexOf(zone)] ?? 0;
+          return (p === 0 ? Math.ceil(n / 2) : Math.floor(n / 2)) * unitsEach;
         };
         leximin(
           priority,
@@ -343,23 +416,15 @@ async function reference(instance: Instance): Promise<Reference> {
       });
     }
   }
-  if (instance.policy === 'PrioritizedZones') {
-    const ranks = [...new Set(instance.zoneRanks.slice(0, instance.zones.length))].sort((a, b) => a - b);
-    for (const rank of ranks) {
-      const zones = instance.zones.filter((_, i) => instance.zoneRanks[i] === rank);
-      stage(
-        'Maximize',
-        zones.flatMap((zone) => zoneTerms(zone)),
-      );
-    }
-  }
   if (instance.strategy === 'Prioritized') {
     // A ScaleSet ranks the sizes of its one priority; a ComputeFleet only its Regular sizes (Spot is LowestPrice).
+    // Rank 0 first: for each rank boundary, as few units as possible above it.
     const members = isScaleSet(instance) ? columns : columns.filter((c) => c.pool.priority === 'Regular');
-    if (members.length > 0) {
+    const ranks = [...new Set(members.map((c) => c.rank))].sort((a, b) => a - b);
+    for (const rank of ranks.slice(0, -1)) {
       stage(
         'Minimize',
-        members.map((c) => [c.rank, c.name]),
+        members.filter((c) => c.rank > rank).map((c) => [measure(c), c.name]),
       );
     }
   }
@@ -372,29 +437,37 @@ async function reference(instance: Instance): Promise<Reference> {
 
 // ------------------------------------------------------------------------------------------------------
 
+/** The engine's plan against the reference: the same cost, or a shortfall exactly when the MIP is infeasible. */
+async function check(
+  instance: Instance,
+): Promise<{ feasible: boolean; input: PlanInput; creates: string; engineMs: number }> {
+  const input = engineInput(instance);
+  const started = performance.now();
+  const result = plan(input);
+  const engineMs = performance.now() - started;
+  const expected = await reference(instance);
+  const short = result.outcomes.some((o) => o.shortfall > 0);
+  const costMicros = result.creates.reduce((s, c) => s + Math.round(c.pricePerHour * 1e6) * c.count, 0);
+  expect(result.searchLimitReached).toBe(false);
+  if (!expected.feasible) expect(short).toBe(true);
+  else {
+    expect(short).toBe(false);
+    expect(result.provenOptimal).toBe(true);
+    expect(costMicros).toBe(expected.costMicros);
+    const dollars = costMicros / 1e6;
+    expect(Math.abs(dollars - expected.costMicros / 1e6)).toBeLessThanOrEqual(1e-9 * Math.max(1, dollars));
+  }
+  return { feasible: expected.feasible, input, creates: JSON.stringify(result.creates), engineMs };
+}
+
 test('the plan costs exactly the MIP optimum and falls short exactly when the MIP is infeasible (240 instances)', async () => {
   const tally = { infeasible: 0, quotaMattered: 0, strict: 0, balanced: 0, vCpu: 0 };
   await fc.assert(
-    fc.asyncProperty(instanceArbitrary, async (instance) => {
-      const input = engineInput(instance);
-      const result = plan(input);
-      const expected = await reference(instance);
-      const short = result.outcomes.some((o) => o.shortfall > 0);
-      const costMicros = result.creates.reduce((s, c) => s + Math.round(c.pricePerHour * 1e6) * c.count, 0);
-      if (!expected.feasible) {
-        tally.infeasible++;
-        expect(short).toBe(true);
-      } else {
-        expect(short).toBe(false);
-        expect(result.provenOptimal).toBe(true);
-        expect(costMicros).toBe(expected.costMicros);
-        const dollars = costMicros / 1e6;
-        expect(Math.abs(dollars - expected.costMicros / 1e6)).toBeLessThanOrEqual(
-          1e-9 * Math.max(1, dollars),
-        );
-      }
+    fc.asyncProperty(instanceArbitrary('Mixed'), async (instance) => {
+      const { feasible, input, creates } = await check(instance);
+      if (!feasible) tally.infeasible++;
       const unlimited = plan({ ...input, region: { ...input.region, quota: {} } });
-      if (JSON.stringify(unlimited.creates) !== JSON.stringify(result.creates)) tally.quotaMattered++;
+      if (JSON.stringify(unlimited.creates) !== creates) tally.quotaMattered++;
       if (instance.policy === 'Strict') tally.strict++;
       if (instance.policy === 'Balanced') tally.balanced++;
       if (instance.unit === 'VCpu') tally.vCpu++;
@@ -408,3 +481,25 @@ test('the plan costs exactly the MIP optimum and falls short exactly when the MI
   expect(tally.balanced).toBeGreaterThanOrEqual(40);
   expect(tally.vCpu).toBeGreaterThanOrEqual(10);
 });
+
+test(
+  'VCpu fleets over 3 Balanced zones: the MIP optimum, proven, within the search limit (300 instances)',
+  { timeout: 180_000 },
+  async () => {
+    const tally = { twoPriorities: 0, prioritized: 0, feasible: 0, slowestMs: 0 };
+    await fc.assert(
+      fc.asyncProperty(instanceArbitrary('VCpuBalanced'), async (instance) => {
+        const { feasible, engineMs } = await check(instance);
+        tally.slowestMs = Math.max(tally.slowestMs, engineMs);
+        if (feasible) tally.feasible++;
+        if (instance.priorities.length === 2) tally.twoPriorities++;
+        if (instance.strategy === 'Prioritized') tally.prioritized++;
+      }),
+      { numRuns: 300, seed: 20261203 },
+    );
+    console.log(`VCpu Balanced cross-check: ${JSON.stringify(tally)}`);
+    expect(tally.feasible).toBeGreaterThanOrEqual(100);
+    expect(tally.twoPriorities).toBeGreaterThanOrEqual(60);
+    expect(tally.prioritized).toBeGreaterThanOrEqual(100);
+  },
+);

@@ -75,3 +75,63 @@ test('lexicographic optimum and infeasibility agree with HiGHS (250 random model
   );
   expect(infeasible).toBeGreaterThanOrEqual(10);
 });
+
+test('prices of hundreds of dollars per hour next to micro-dollar ones: the cheap column wins (scaled level rows)', () => {
+  // Issue #14: one VM from a 321.77868 $/h pool or a 0.00001 $/h one. Left unscaled, the price level's row
+  // (coefficients 321,778,680 and 10) next to rows of 1s made the simplex stop at the dear vertex, proven.
+  const builder = new ModelBuilder();
+  const dear = builder.addColumn('dear', 0, 1, true);
+  const cheap = builder.addColumn('cheap', 0, 1, true);
+  builder.addRow(
+    'target',
+    [
+      { column: dear, coefficient: 1 },
+      { column: cheap, coefficient: 1 },
+    ],
+    -Infinity,
+    1,
+  );
+  builder.addObjective('place', [
+    { column: dear, coefficient: -1 },
+    { column: cheap, coefficient: -1 },
+  ]);
+  builder.addObjective('price', [
+    { column: dear, coefficient: 321_778_680 },
+    { column: cheap, coefficient: 10 },
+  ]);
+  builder.addObjective('names', [
+    { column: dear, coefficient: 1 },
+    { column: cheap, coefficient: 3 },
+  ]);
+  const result = solveIntegerProgram(builder.build());
+  expect(result.status).toBe('Optimal');
+  if (result.status !== 'Optimal') return;
+  expect(result.values).toEqual([0, 1]);
+  expect(result.objectives).toEqual([-1, 10, 3]);
+  expect(result.proven).toBe(true);
+});
+
+test('the search stops at its work limit and says so, with the best point found', () => {
+  // A knapsack whose LP bound is weak: 0/1 columns of weight 2 cannot reach an odd total.
+  const builder = new ModelBuilder();
+  const columns = Array.from({ length: 12 }, (_, i) => builder.addColumn(`x${i}`, 0, 1, true));
+  builder.addRow(
+    'odd',
+    columns.map((column) => ({ column, coefficient: 2 })),
+    -Infinity,
+    13,
+  );
+  builder.addObjective(
+    'most',
+    columns.map((column) => ({ column, coefficient: -2 })),
+  );
+  builder.addObjective(
+    'price',
+    columns.map((column, i) => ({ column, coefficient: 1_000_003 + 7919 * i })),
+  );
+  const limited = solveIntegerProgram(builder.build(), { work: 10_000 });
+  expect(limited.proven).toBe(false);
+  expect(limited.work).toBeGreaterThanOrEqual(10_000);
+  const full = solveIntegerProgram(builder.build());
+  expect(full.proven).toBe(true);
+});
