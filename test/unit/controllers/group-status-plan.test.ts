@@ -3,20 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import { groupConditions, planSummary } from '../../../src/controllers/group-status.ts';
 import type { Plan } from '../../../src/engine/index.ts';
+import { outcome, settledPlan } from './plans.ts';
 
-const base: Plan = {
-  creates: [],
-  deletes: [],
-  outcomes: [],
-  hourlyCost: 6032.3550000000005 / 730,
-  spread: { zoneSkew: 0, faultDomainSkew: 0, largestZoneShare: 0 },
-  distribution: [],
-  stale: [],
-  unavailable: [],
-  decisions: [],
-  provenOptimal: true,
-  searchLimitReached: false,
-};
+const base = settledPlan({ outcomes: [], hourlyCost: 6032.3550000000005 / 730 });
 
 describe('status.plan', () => {
   it('has no searchLimitReached field for a proven plan, and the hourly cost to the micro-dollar', () => {
@@ -31,17 +20,15 @@ describe('status.plan', () => {
       provenOptimal: false,
       searchLimitReached: true,
       outcomes: [
-        {
+        outcome({
           priority: 'Regular',
           unit: 'VCpu',
-          target: 10,
           current: 0,
           achievable: 8,
           shortfall: 2,
           reasons: [{ reason: 'SearchLimitReached', message: 'the optimiser hit its search limit' }],
           adding: 8,
-          removing: 0,
-        },
+        }),
       ],
     };
     expect(planSummary(limited).searchLimitReached).toBe(true);

@@ -8,57 +8,40 @@ import { fleet, input, perSize, perZone, pool, region, size, zones } from './sup
 
 const regional = region({ zones: zones(['']), sizes: [], pools: [] });
 
+/** A regional VCpu fleet of Prioritized sizes: `[name, vCPUs, rank, price, free]` per size. */
+function prioritizedVCpu(capacity: number, offers: readonly [string, number, number, number, number][]) {
+  return plan(
+    input({
+      spec: fleet({
+        zones: [],
+        capacityUnit: 'VCpu',
+        sizes: { kind: 'List', sizes: offers.map(([name, , rank]) => ({ name, rank })) },
+        regular: { capacity, minCapacity: 0, allocationStrategy: 'Prioritized' },
+      }),
+      region: {
+        ...regional,
+        sizes: offers.map(([name, vCPUs]) => size(name, vCPUs)),
+        pools: offers.map(([name, , , price, free]) => pool(name, '', 'Regular', price, free)),
+      },
+    }),
+  );
+}
+
 describe('Prioritized sizes: rank 0 first, then price, then name', () => {
   test('VCpu: four 4-vCPU VMs at 0.80 $/h in all beat one 16-vCPU VM at 1.60 $/h of the same rank', () => {
-    const sizes = [size('Standard_D16', 16), size('Standard_D4', 4)];
-    const result = plan(
-      input({
-        spec: fleet({
-          zones: [],
-          capacityUnit: 'VCpu',
-          sizes: {
-            kind: 'List',
-            sizes: [
-              { name: 'Standard_D16', rank: 1 },
-              { name: 'Standard_D4', rank: 1 },
-            ],
-          },
-          regular: { capacity: 16, minCapacity: 0, allocationStrategy: 'Prioritized' },
-        }),
-        region: {
-          ...regional,
-          sizes,
-          pools: [pool('Standard_D16', '', 'Regular', 1.6, 5), pool('Standard_D4', '', 'Regular', 0.2, 10)],
-        },
-      }),
-    );
+    const result = prioritizedVCpu(16, [
+      ['Standard_D16', 16, 1, 1.6, 5],
+      ['Standard_D4', 4, 1, 0.2, 10],
+    ]);
     expect(perSize(result.creates)).toEqual({ Standard_D4: 4 });
     expect(result.hourlyCost).toBe(0.8);
   });
 
   test('VCpu: a rank-3 size is not used while a rank-1 size has room', () => {
-    const sizes = [size('Standard_D2', 2), size('Standard_D8', 8)];
-    const result = plan(
-      input({
-        spec: fleet({
-          zones: [],
-          capacityUnit: 'VCpu',
-          sizes: {
-            kind: 'List',
-            sizes: [
-              { name: 'Standard_D2', rank: 1 },
-              { name: 'Standard_D8', rank: 3 },
-            ],
-          },
-          regular: { capacity: 8, minCapacity: 0, allocationStrategy: 'Prioritized' },
-        }),
-        region: {
-          ...regional,
-          sizes,
-          pools: [pool('Standard_D2', '', 'Regular', 0.1, 10), pool('Standard_D8', '', 'Regular', 0.1, 10)],
-        },
-      }),
-    );
+    const result = prioritizedVCpu(8, [
+      ['Standard_D2', 2, 1, 0.1, 10],
+      ['Standard_D8', 8, 3, 0.1, 10],
+    ]);
     expect(perSize(result.creates)).toEqual({ Standard_D2: 4 });
   });
 
