@@ -69,5 +69,6 @@ describe('vmfleet help', () => {
       expect(result.stderr, argv.join(' ')).toBe('');
       expect(result.stdout, argv.join(' ')).toMatch(/^usage: vmfleet /);
     }
-  });
+    // Two Node processes that load the whole CLI: seconds each on a busy 2-core runner.
+  }, 60_000);
 });

@@ -1,24 +1,12 @@
 // `vmfleet plan` and what the engine reports: money rounded for people (issue #14), and the search-limit
 // field and exit code.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { EXIT_SEARCH_LIMIT, runPlan } from '../../../src/cli/plan.ts';
+import { EXIT_SEARCH_LIMIT } from '../../../src/cli/plan.ts';
+import { capturePlan } from './support.ts';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures');
-
-function capture(argv: string[], files: Record<string, string>) {
-  let stdout = '';
-  let stderr = '';
-  const code = runPlan(argv, {
-    stdout: (s) => (stdout += s),
-    stderr: (s) => (stderr += s),
-    readFile: (path) => files[path] ?? readFileSync(path, 'utf8'),
-    now: 0,
-  });
-  return { code, stdout, stderr };
-}
 
 function region(sizes: { name: string; vCPUs: number; price: number; free: number }[], zones = ['1']) {
   return stringify({
@@ -52,12 +40,12 @@ describe('vmfleet plan money', () => {
         spec: { region: 'lab', zones: ['1'], vmSize: 'Standard_D2s_v5', capacity: 1 },
       }),
     };
-    const json = capture(['-f', '/g.yaml', '--region', '/r.yaml', '-o', 'json'], files);
+    const json = capturePlan(['-f', '/g.yaml', '--region', '/r.yaml', '-o', 'json'], files);
     expect(json.code).toBe(0);
     expect(json.stdout).toContain('"monthlyCost": 6032.36,');
     expect(json.stdout).toContain('"hourlyCost": 8.2635,');
     expect(json.stdout).not.toContain('searchLimitReached');
-    const table = capture(['-f', '/g.yaml', '--region', '/r.yaml'], files);
+    const table = capturePlan(['-f', '/g.yaml', '--region', '/r.yaml'], files);
     expect(table.stdout).toContain('cost:     8.2635 $/h, 6032.36 $/month (730 h)');
   });
 });
@@ -70,7 +58,7 @@ describe('vmfleet plan search limit', () => {
       '--region',
       join(FIXTURES, 'search-limit-region.yaml'),
     ];
-    const json = capture([...argv, '-o', 'json'], {});
+    const json = capturePlan([...argv, '-o', 'json'], {});
     expect(EXIT_SEARCH_LIMIT).toBe(3);
     expect(json.code).toBe(3);
     expect(json.stderr).toBe('');
@@ -79,7 +67,7 @@ describe('vmfleet plan search limit', () => {
     expect(document.decisions).toContain(
       'the optimiser hit its search limit: this is the best placement it found, not proven the cheapest',
     );
-    const table = capture(argv, {});
+    const table = capturePlan(argv, {});
     expect(table.code).toBe(3);
     expect(table.stdout).toContain('decisions:');
   });

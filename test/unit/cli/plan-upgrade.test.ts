@@ -4,25 +4,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { ComputeFleet, ScaleSet, type Instance } from '../../../src/api/index.ts';
-import { runPlan } from '../../../src/cli/plan.ts';
+import { capturePlan } from './support.ts';
 import { newInstance } from '../../../src/controllers/instances.ts';
 import { normalizeComputeFleet, normalizeScaleSet } from '../../../src/engine/normalize.ts';
 
 const ROOT = join(import.meta.dirname, '../../..');
 const EXAMPLES = join(ROOT, 'deploy/examples');
 const example = (file: string): string => readFileSync(join(EXAMPLES, file), 'utf8');
-
-function capture(argv: string[], files: Record<string, string>) {
-  let stdout = '';
-  let stderr = '';
-  const code = runPlan(argv, {
-    stdout: (s) => (stdout += s),
-    stderr: (s) => (stderr += s),
-    readFile: (path) => files[path] ?? readFileSync(path, 'utf8'),
-    now: 0,
-  });
-  return { code, stdout, stderr };
-}
 
 /** The model hash the operator labels a group's VMs with, for the manifest as written (image resolved). */
 function hashOf(manifest: string, resolvedVersion?: string): string {
@@ -76,7 +64,10 @@ interface PlanJson {
 }
 
 function planJson(files: Record<string, string>, extra: string[] = []): PlanJson {
-  const result = capture(['-f', '/group.yaml', '--current', '/current.yaml', ...extra, '-o', 'json'], files);
+  const result = capturePlan(
+    ['-f', '/group.yaml', '--current', '/current.yaml', ...extra, '-o', 'json'],
+    files,
+  );
   expect(result.stderr).toBe('');
   expect(result.code).toBe(0);
   return JSON.parse(result.stdout) as PlanJson;
@@ -111,7 +102,7 @@ describe('vmfleet plan --current: stale VMs and the upgrade', () => {
       pending: 4,
     });
 
-    const text = capture(['-f', '/group.yaml', '--current', '/current.yaml'], files);
+    const text = capturePlan(['-f', '/group.yaml', '--current', '/current.yaml'], files);
     expect(text.code).toBe(0);
     expect(text.stdout).toContain('stale:    6 of 6 instance(s) (ModelChanged 6, SizeNotAllowed 6)');
     expect(text.stdout).toMatch(
@@ -225,12 +216,12 @@ describe('vmfleet plan --current: stale VMs and the upgrade', () => {
     const plan = planJson(files);
     expect(plan.stale.map((s) => s.name)).toEqual(['analytics-0', 'analytics-1', 'analytics-2']);
     expect(plan.upgrade).toMatchObject({ mode: 'None', staleCount: 3, replaceNow: [] });
-    const text = capture(['-f', '/group.yaml', '--current', '/current.yaml'], files);
+    const text = capturePlan(['-f', '/group.yaml', '--current', '/current.yaml'], files);
     expect(text.stdout).toContain('upgrade:  a ComputeFleet has no upgrade policy');
   });
 
   it('without --current the table has no stale section', () => {
-    const text = capture(['-f', join(EXAMPLES, 'scaleset-web.yaml')], {});
+    const text = capturePlan(['-f', join(EXAMPLES, 'scaleset-web.yaml')], {});
     expect(text.code).toBe(0);
     expect(text.stdout).not.toContain('stale:');
     expect(text.stdout).not.toContain('upgrade:');
@@ -243,7 +234,7 @@ describe('vmfleet plan --current: stale VMs and the upgrade', () => {
       vms('ScaleSet', 'web-gallery', 'Standard_D2s_v5', Array(6).fill(hashOf(gallerySet, version)));
 
     it('needs --gallery to tell stale VMs: without it, exit 2 naming the field', () => {
-      const result = capture(['-f', '/group.yaml', '--current', '/current.yaml'], {
+      const result = capturePlan(['-f', '/group.yaml', '--current', '/current.yaml'], {
         '/group.yaml': gallerySet,
         '/current.yaml': built('1.1.0'),
       });
@@ -262,7 +253,7 @@ describe('vmfleet plan --current: stale VMs and the upgrade', () => {
     });
 
     it('refuses an image whose GalleryImage is not given (exit 2, naming spec.image)', () => {
-      const result = capture(
+      const result = capturePlan(
         ['-f', '/group.yaml', '--current', '/current.yaml', '--gallery', '/gallery.yaml'],
         {
           '/group.yaml': gallerySet.replace('name: web-image', 'name: other-image'),

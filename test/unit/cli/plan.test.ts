@@ -1,32 +1,20 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { newInstance } from '../../../src/controllers/instances.ts';
-import { runPlan } from '../../../src/cli/plan.ts';
+import { capturePlan } from './support.ts';
 import { loadInvalidFixtures, INVALID_DIR } from '../api/fixtures.ts';
 
 const ROOT = join(import.meta.dirname, '../../..');
 const EXAMPLES = join(ROOT, 'deploy/examples');
 
-function capture(argv: string[], files: Record<string, string> = {}) {
-  let stdout = '';
-  let stderr = '';
-  const code = runPlan(argv, {
-    stdout: (s) => (stdout += s),
-    stderr: (s) => (stderr += s),
-    readFile: (path) => files[path] ?? execFileSync('cat', [path], { encoding: 'utf8' }),
-    now: 0,
-  });
-  return { code, stdout, stderr };
-}
-
 describe('vmfleet plan', () => {
   it.each(readdirSync(EXAMPLES).filter((f) => f.endsWith('.yaml')))(
     'plans %s with the built-in eastus',
     (file) => {
-      const result = capture(['-f', join(EXAMPLES, file), '-o', 'json']);
+      const result = capturePlan(['-f', join(EXAMPLES, file), '-o', 'json']);
       expect(result.stderr).toBe('');
       expect(result.code).toBe(0);
       const plan = JSON.parse(result.stdout) as {
@@ -41,7 +29,7 @@ describe('vmfleet plan', () => {
   );
 
   it('prints the table a person reads: counts per pool and fault domain, cost per hour and month, spread, decisions', () => {
-    const { code, stdout } = capture(['-f', join(EXAMPLES, 'scaleset-web.yaml')]);
+    const { code, stdout } = capturePlan(['-f', join(EXAMPLES, 'scaleset-web.yaml')]);
     expect(code).toBe(0);
     expect(stdout).toMatch(/^SIZE +ZONE +FD +PRIORITY +COUNT +\$\/H EACH$/m);
     const counts = [...stdout.matchAll(/^Standard_D2s_v5 +(\d) +(\d) +Regular +(\d+) +0\.096$/gm)];
@@ -76,7 +64,7 @@ describe('vmfleet plan', () => {
       status: { phase: 'Running' as const, pricePerHour: 0.096 },
     }));
     const files = { '/current.yaml': current.map((i) => stringify(i)).join('---\n') };
-    const result = capture(
+    const result = capturePlan(
       ['-f', join(EXAMPLES, 'scaleset-web.yaml'), '--current', '/current.yaml', '-o', 'json'],
       files,
     );
@@ -92,7 +80,7 @@ describe('vmfleet plan', () => {
     'refuses $file with exit 2, naming the file and $field, printing nothing else',
     (fixture) => {
       const file = join(INVALID_DIR, fixture.file);
-      const result = capture(['-f', file]);
+      const result = capturePlan(['-f', file]);
       expect(result.code).toBe(2);
       expect(result.stdout).toBe('');
       expect(result.stderr).toContain(`${file}: ${fixture.field}: `);
@@ -100,7 +88,7 @@ describe('vmfleet plan', () => {
   );
 
   it('plans with the shipped deploy/regions/eastus.yaml as --region', () => {
-    const result = capture([
+    const result = capturePlan([
       '-f',
       join(EXAMPLES, 'scaleset-web.yaml'),
       '--region',
@@ -145,7 +133,7 @@ describe('vmfleet plan', () => {
       const original = readFileSync(join(EXAMPLES, example), 'utf8');
       const files = { '/typo.yaml': typo(original) };
       expect(files['/typo.yaml']).not.toBe(original);
-      const result = capture(['-f', '/typo.yaml'], files);
+      const result = capturePlan(['-f', '/typo.yaml'], files);
       expect(result.code).toBe(2);
       expect(result.stdout).toBe('');
       const lines = result.stderr.trimEnd().split('\n');
@@ -173,11 +161,14 @@ describe('vmfleet plan', () => {
       '/region.yaml': region,
       '/current.yaml': stringify({ apiVersion: 'v1', kind: 'List', items: [instance] }),
     };
-    const bad = capture(['-f', join(EXAMPLES, 'scaleset-web.yaml'), '--region', '/region.yaml'], files);
+    const bad = capturePlan(['-f', join(EXAMPLES, 'scaleset-web.yaml'), '--region', '/region.yaml'], files);
     expect(bad.code).toBe(2);
     expect(bad.stdout).toBe('');
     expect(bad.stderr).toContain('/region.yaml: spec.zones[0].faultDomain: unknown field');
-    const current = capture(['-f', join(EXAMPLES, 'scaleset-web.yaml'), '--current', '/current.yaml'], files);
+    const current = capturePlan(
+      ['-f', join(EXAMPLES, 'scaleset-web.yaml'), '--current', '/current.yaml'],
+      files,
+    );
     expect(current.code).toBe(2);
     expect(current.stderr).toBe(
       '/current.yaml: [0].status.healthh: unknown field "status.healthh" (did you mean "health"?)\n',
@@ -193,7 +184,7 @@ describe('vmfleet plan', () => {
         spec: { region: 'westus', vmSize: 'Standard_D2s_v5', capacity: 1 },
       }),
     };
-    const result = capture(['-f', '/g.yaml'], files);
+    const result = capturePlan(['-f', '/g.yaml'], files);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('spec.region: Region "westus" is not built in; pass it with --region');
   });
