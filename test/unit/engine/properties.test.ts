@@ -44,7 +44,15 @@ function scenario(options: ScenarioOptions): fc.Arbitrary<PlanInput> {
       vCPUs: fc.array(fc.constantFrom(1, 2, 4), { minLength: 3, maxLength: 3 }),
       families: fc.array(fc.constantFrom('DSv5', 'ESv5'), { minLength: 3, maxLength: 3 }),
       free: fc.array(fc.integer({ min: 0, max: 6 }), { minLength: 24, maxLength: 24 }),
-      prices: fc.array(fc.integer({ min: 10, max: 500 }), { minLength: 24, maxLength: 24 }),
+      // Thousandths of a dollar per hour: a cent to the API's bound of 1,000 $/h, over the orders of magnitude.
+      prices: fc.array(
+        fc.oneof(
+          fc.integer({ min: 10, max: 500 }),
+          fc.integer({ min: 10, max: 1_000_000 }),
+          fc.integer({ min: 900_000, max: 1_000_000 }),
+        ),
+        { minLength: 24, maxLength: 24 },
+      ),
       regionalQuota: fc.option(fc.integer({ min: 0, max: 40 }), { nil: undefined }),
       spotQuota: fc.option(fc.integer({ min: 0, max: 30 }), { nil: undefined }),
       familyQuota: fc.option(fc.integer({ min: 0, max: 20 }), { nil: undefined }),
