@@ -4,7 +4,9 @@
 // target above its target (removal.ts); work out what each target still needs; build the candidate pools;
 // decide placement exactly (placement.ts, with the BestEffortSingleZone order from zones.ts); refuse to
 // create anything when a ComputeFleet minCapacity cannot be met; give each new VM a fault domain; then
-// report outcomes, shortfall reasons, cost, spread, stale instances and decisions.
+// report outcomes, shortfall reasons, cost, spread, stale instances and decisions. Under strict zone balance,
+// a result that leaves the zones more than 1 apart takes back VMs that are not running yet and is made again
+// without them (removal.ts trimToStrictBalance).
 import { classifyCurrent, Occupancy, withUnits, type CountedInstance, type LedgerCell } from './current.ts';
 import {
   bounded,
@@ -58,17 +60,17 @@ export function plan(input: PlanInput): Plan {
   // Plan again without the VMs taken back, so the same plan also places what balance now allows.
   const trimmed = new Set(trims.map((d) => d.id));
   const again = plan({ ...input, current: input.current.filter((c) => !trimmed.has(c.id)) });
-  const units = (priorities: readonly Priority[]) =>
+  const units = (priority: Priority) =>
     input.current
-      .filter((c) => trimmed.has(c.id) && priorities.includes(c.priority))
+      .filter((c) => trimmed.has(c.id) && c.priority === priority)
       .reduce((sum, c) => sum + (input.spec.capacityUnit === 'VCpu' ? vCpusIn(input, c.size) : 1), 0);
   return {
     ...again,
     deletes: [...trims, ...again.deletes],
     outcomes: again.outcomes.map((o) => ({
       ...o,
-      current: o.current + units([o.priority]),
-      removing: o.removing + units([o.priority]),
+      current: o.current + units(o.priority),
+      removing: o.removing + units(o.priority),
     })),
     decisions: bounded([
       `strict zone balance: ${trims.length} VM(s) not yet running taken back (zones left ahead after allocation failures)`,
