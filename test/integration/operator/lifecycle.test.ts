@@ -19,6 +19,7 @@ import {
   waitReady,
   type CreateInterceptor,
   type World,
+  startWithGroup,
 } from './support.ts';
 
 const POLL = { timeoutMs: 30_000, intervalMs: 100 };
@@ -40,10 +41,12 @@ describeCluster('operator lifecycle on the real control plane', () => {
   it.concurrent(
     'deleting a ScaleSet removes its Instances and returns the Region usage to zero',
     async ({ expect, onTestFinished }) => {
-      const world = await newWorld({ onTestFinished }, 'delete');
-      await world.startOperator();
-      await createGroup(world, webSet(world, 'web', 5));
-      const { group, instances } = await waitReady(world, 'ScaleSet', 'web', 5);
+      const { world, group, instances } = await startWithGroup(
+        { onTestFinished },
+        'delete',
+        (w) => webSet(w, 'web', 5),
+        { wait: 5 },
+      );
       for (const i of instances) {
         expect(i.metadata.finalizers).toEqual([INSTANCE_FINALIZER]);
         expect(i.metadata.ownerReferences).toEqual([
