@@ -119,7 +119,6 @@ describeCluster('operator lifecycle on the real control plane', () => {
   it.concurrent(
     'a create the API server refuses does not stall the group until its expectation expires',
     async ({ expect, onTestFinished }) => {
-      const world = await newWorld({ onTestFinished }, 'refused');
       // The third Instance create of the first batch (all 6 go out at once) is refused; the next create
       // call is the retry that replaces it.
       let instanceCreates = 0;
@@ -136,9 +135,12 @@ describeCluster('operator lifecycle on the real control plane', () => {
           new KubeApiError(429, 'TooManyRequests', 'too many requests, please try again later'),
         );
       };
-      const operator = await world.startOperator({ interceptCreate: refusesThird });
-      await createGroup(world, webSet(world, 'web', 6));
-      const { instances } = await waitReady(world, 'ScaleSet', 'web', 6);
+      const { operator, instances } = await startWithGroup(
+        { onTestFinished },
+        'refused',
+        (w) => webSet(w, 'web', 6),
+        { operator: { interceptCreate: refusesThird }, wait: 6 },
+      );
       expect(instanceCreates).toBe(7);
       expect(new Set(instances.map((i) => i.metadata.name)).size).toBe(6);
       expect(await counterTotal(operator, 'vmfleet_instances_created_total')).toBe(6);
