@@ -20,6 +20,7 @@ import {
   type InstantSample,
   type PrometheusProcess,
 } from '../support/prometheus.ts';
+import { withRegionOptions, type RegionOptions } from '../support/region-fixture.ts';
 import { describeCluster, eventually, kubectlOk, uniqueName, useCluster } from './cluster.ts';
 import { ScopedKubeClient, adminClient, testRegion } from './operator/support.ts';
 
@@ -53,12 +54,6 @@ const resourceOf = (kind: Kind): ResourceType => (kind === 'ScaleSet' ? SCALESET
 const ownerLabel = (kind: Kind): string =>
   kind === 'ScaleSet' ? INSTANCE_LABELS.scaleSet : INSTANCE_LABELS.computeFleet;
 
-function capacityRow(spec: RegionSpec, size: string, zone: string): { spot: number } {
-  const row = spec.vmSizes.find((s) => s.name === size)?.capacity.find((c) => c.zone === zone);
-  if (row === undefined) throw new Error(`${size} has no capacity in zone ${zone}`);
-  return row;
-}
-
 function instanceKey(i: Instance): string {
   return `${i.spec.vmSize} ${i.spec.zone} ${i.spec.priority}`;
 }
@@ -88,10 +83,9 @@ describeCluster('metrics end to end with a real Prometheus', () => {
     const allInstances = async (): Promise<Instance[]> =>
       (await admin.list(INSTANCES, { namespace })).items as Instance[];
 
-    const editRegion = async (edit: (spec: RegionSpec) => void): Promise<void> => {
+    const editRegion = async (options: RegionOptions): Promise<void> => {
       const current = (await admin.get(REGIONS, { name: region })) as { spec: RegionSpec };
-      const spec = structuredClone(current.spec);
-      edit(spec);
+      const spec = withRegionOptions(current.spec, options);
       await admin.patch(REGIONS, { name: region }, { type: 'merge', body: { spec } });
     };
 
@@ -117,12 +111,7 @@ describeCluster('metrics end to end with a real Prometheus', () => {
       const cluster = useCluster();
       admin = adminClient();
       await kubectlOk(['create', 'namespace', namespace]);
-      await admin.create(
-        REGIONS,
-        testRegion(region, (spec) => {
-          spec.simulation.provisioningDelay = '1s';
-        }),
-      );
+      await admin.create(REGIONS, testRegion(region, { provisioningDelay: '1s' }));
 
       // The operator with the RBAC of deploy/, seeing only this namespace and Region (other test files run
       // their own operators on the same plane at the same time).
@@ -196,9 +185,9 @@ describeCluster('metrics end to end with a real Prometheus', () => {
       scenario.faulted = `${zone2.spec.vmSize} zone 2`;
       scenario.cut = `${spotZone1.spec.vmSize} zone 1 Spot`;
       scenario.evicted = spotZone1.metadata.name;
-      await editRegion((spec) => {
-        spec.simulation.faults = [{ vmSize: zone2.spec.vmSize, zone: '2', code: 'ZonalAllocationFailed' }];
-        capacityRow(spec, spotZone1.spec.vmSize, '1').spot = 0;
+      await editRegion({
+        faults: [{ vmSize: zone2.spec.vmSize, zone: '2', code: 'ZonalAllocationFailed' }],
+        capacity: [{ vmSize: spotZone1.spec.vmSize, zone: '1', priority: 'Spot', count: 0 }],
       });
 
       // 3. Scale the ScaleSet out through the scale subresource (what `kubectl scale` and an HPA use): its

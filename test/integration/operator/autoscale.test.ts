@@ -5,7 +5,7 @@
 import { it } from 'vitest';
 import { AdjustableClock } from '../../../src/runtime/index.ts';
 import { describeCluster, eventually, kubectlOk } from '../cluster.ts';
-import { createGroup, eventsAbout, getGroup, newWorld, scaleSet, waitReady, type World } from './support.ts';
+import { eventsAbout, getGroup, scaleSet, startWithGroup, waitReady, type World } from './support.ts';
 
 const POLL = { timeoutMs: 60_000, intervalMs: 100 };
 const SLOW_TEST_MS = 180_000;
@@ -28,9 +28,7 @@ describeCluster('schedule-based autoscale on the real control plane', () => {
   it.concurrent(
     'a profile changes capacity at its start time; manual scaling is clamped to its bounds',
     async ({ expect, onTestFinished }) => {
-      const world = await newWorld({ onTestFinished }, 'autoscale');
       const clock = new AdjustableClock();
-      await world.startOperator({ clock });
       // A profile starting at the next full minute 30 minutes from now, for one hour, every day.
       const startAt = Math.ceil((clock.now() + 30 * MINUTE) / MINUTE) * MINUTE;
       const profile = {
@@ -43,18 +41,20 @@ describeCluster('schedule-based autoscale on the real control plane', () => {
           end: hhmm(startAt + 60 * MINUTE),
         },
       };
-      await createGroup(
-        world,
-        scaleSet(world, 'web', {
-          orchestrationMode: 'Uniform',
-          vmSize: 'Standard_D2s_v5',
-          capacity: 3,
-          zones: ['1', '2', '3'],
-          autoscale: { profiles: [profile], defaultCapacity: { minimum: 1, default: 2, maximum: 3 } },
-        }),
-      );
       // No profile active: the default capacity applies (its default, 2, set when autoscale first looks).
-      await waitReady(world, 'ScaleSet', 'web', 2);
+      const { world } = await startWithGroup(
+        { onTestFinished },
+        'autoscale',
+        (w) =>
+          scaleSet(w, 'web', {
+            orchestrationMode: 'Uniform',
+            vmSize: 'Standard_D2s_v5',
+            capacity: 3,
+            zones: ['1', '2', '3'],
+            autoscale: { profiles: [profile], defaultCapacity: { minimum: 1, default: 2, maximum: 3 } },
+          }),
+        { operator: { clock }, wait: 2 },
+      );
       await eventually(async () => {
         const { autoscale } = await autoscaleOf(world, 'web');
         expect(autoscale?.activeProfile).toBeUndefined();

@@ -3,7 +3,7 @@
 // ZonalAllocationFailed, an exhausted quota, fixed spreading into a zone with too few fault domains, and a
 // spec only the operator can find invalid.
 import { it } from 'vitest';
-import type { RegionSpec } from '../../../src/api/index.ts';
+import { EASTUS, type RegionSpec } from '../../../src/api/index.ts';
 import { SimulatedCloud, UNAVAILABLE_TTL_MS, type CloudProvider } from '../../../src/cloud/index.ts';
 import { describeCluster, eventually } from '../cluster.ts';
 import {
@@ -25,34 +25,40 @@ import {
   poolOf,
   reconcilesOf,
   scaleSet,
+  startWithGroup,
   waitReady,
 } from './support.ts';
+import { capacityOf } from '../../support/region-fixture.ts';
 
 const POLL = { timeoutMs: 30_000, intervalMs: 100 };
 
-function capacityRow(spec: RegionSpec, size: string, zone: string) {
-  const row = spec.vmSizes.find((s) => s.name === size)?.capacity.find((c) => c.zone === zone);
-  if (row === undefined) throw new Error(`${size} has no capacity in zone ${zone}`);
-  return row;
-}
+/** The Spot capacity of one size in one zone set to `count`. */
+const spotCapacity = (vmSize: string, zone: string, count: number) => ({
+  capacity: [{ vmSize, zone, priority: 'Spot' as const, count }],
+});
 
 describeCluster('capacity, faults, quotas and invalid specs on the real control plane', () => {
   it.concurrent(
     'cutting Spot capacity evicts; a fleet with maintain replaces the VMs elsewhere',
     async ({ expect, onTestFinished }) => {
-      const world = await newWorld({ onTestFinished }, 'maintain');
-      await world.startOperator();
       const sizes = ['Standard_D2as_v5', 'Standard_D2s_v5'];
-      await createGroup(
-        world,
-        computeFleet(world, 'spotty', {
-          zones: ['1', '2'],
-          zoneAllocationPolicy: { distributionStrategy: 'Balanced' },
-          vmSizes: sizes.map((name) => ({ name })),
-          spot: { capacity: 6, allocationStrategy: 'LowestPrice', evictionPolicy: 'Delete', maintain: true },
-        }),
+      const { world, instances: before } = await startWithGroup(
+        { onTestFinished },
+        'maintain',
+        (w) =>
+          computeFleet(w, 'spotty', {
+            zones: ['1', '2'],
+            zoneAllocationPolicy: { distributionStrategy: 'Balanced' },
+            vmSizes: sizes.map((name) => ({ name })),
+            spot: {
+              capacity: 6,
+              allocationStrategy: 'LowestPrice',
+              evictionPolicy: 'Delete',
+              maintain: true,
+            },
+          }),
+        { wait: 6 },
       );
-      const { instances: before } = await waitReady(world, 'ComputeFleet', 'spotty', 6);
       // The cheapest Spot size took zone 2's share: find that pool from what runs there.
       const zone2 = before.filter((i) => i.spec.zone === '2');
       expect(zone2).toHaveLength(3);
@@ -60,9 +66,7 @@ describeCluster('capacity, faults, quotas and invalid specs on the real control 
       expect(zone2.every((i) => i.spec.vmSize === size)).toBe(true);
 
       // Zone 2 can now host only 1 Spot VM of that size: 2 are evicted (deleted, policy Delete).
-      await editRegion(world, (spec) => {
-        capacityRow(spec, size, '2').spot = 1;
-      });
+      await editRegion(world, spotCapacity(size, '2', 1));
       const { instances: after, group } = await eventually(async () => {
         const { instances, group: g } = await waitReady(world, 'ComputeFleet', 'spotty', 6, 1_000);
         const gone = before.filter((b) => !instances.some((i) => i.metadata.uid === b.metadata.uid));
@@ -89,20 +93,23 @@ describeCluster('capacity, faults, quotas and invalid specs on the real control 
   it.concurrent(
     'without maintain, evicted Spot capacity is not replaced, also after an operator restart',
     async ({ expect, onTestFinished }) => {
-      const world = await newWorld({ onTestFinished }, 'nomaintain');
-      const first = await world.startOperator();
-      await createGroup(
-        world,
-        computeFleet(world, 'oneshot', {
-          zones: ['1'],
-          vmSizes: [{ name: 'Standard_D2s_v5' }],
-          spot: { capacity: 4, allocationStrategy: 'LowestPrice', evictionPolicy: 'Delete', maintain: false },
-        }),
+      const { world, operator: first } = await startWithGroup(
+        { onTestFinished },
+        'nomaintain',
+        (w) =>
+          computeFleet(w, 'oneshot', {
+            zones: ['1'],
+            vmSizes: [{ name: 'Standard_D2s_v5' }],
+            spot: {
+              capacity: 4,
+              allocationStrategy: 'LowestPrice',
+              evictionPolicy: 'Delete',
+              maintain: false,
+            },
+          }),
+        { wait: 4 },
       );
-      await waitReady(world, 'ComputeFleet', 'oneshot', 4);
-      await editRegion(world, (spec) => {
-        capacityRow(spec, 'Standard_D2s_v5', '1').spot = 1;
-      });
+      await editRegion(world, spotCapacity('Standard_D2s_v5', '1', 1));
       // 3 evicted and deleted; the fleet's Spot target shrinks by them instead of replacing them.
       const settled = async () => {
         const instances = await instancesOf(world, 'ComputeFleet', 'oneshot');
@@ -118,9 +125,7 @@ describeCluster('capacity, faults, quotas and invalid specs on the real control 
       // The count lives in the fleet's status, so a new operator process does not refill the fleet either,
       // even once the capacity is back.
       await first.stop();
-      await editRegion(world, (spec) => {
-        capacityRow(spec, 'Standard_D2s_v5', '1').spot = 800;
-      });
+      await editRegion(world, spotCapacity('Standard_D2s_v5', '1', 800));
       const second = await world.startOperator();
       await eventually(async () => {
         expect(await reconcilesOf(second, 'computefleet')).toBeGreaterThan(0);
@@ -134,24 +139,22 @@ describeCluster('capacity, faults, quotas and invalid specs on the real control 
   it.concurrent(
     'a ScaleSet with evictionPolicy Deallocate keeps evicted VMs Deallocated and counted',
     async ({ expect, onTestFinished }) => {
-      const world = await newWorld({ onTestFinished }, 'dealloc');
-      await world.startOperator();
-      await createGroup(
-        world,
-        scaleSet(world, 'batch', {
-          orchestrationMode: 'Uniform',
-          vmSize: 'Standard_D2s_v5',
-          capacity: 4,
-          zones: ['1'],
-          priority: 'Spot',
-          spot: { evictionPolicy: 'Deallocate', maxPricePerHour: -1 },
-        }),
+      const { world, instances: before } = await startWithGroup(
+        { onTestFinished },
+        'dealloc',
+        (w) =>
+          scaleSet(w, 'batch', {
+            orchestrationMode: 'Uniform',
+            vmSize: 'Standard_D2s_v5',
+            capacity: 4,
+            zones: ['1'],
+            priority: 'Spot',
+            spot: { evictionPolicy: 'Deallocate', maxPricePerHour: -1 },
+          }),
+        { wait: 4 },
       );
-      const { instances: before } = await waitReady(world, 'ScaleSet', 'batch', 4);
 
-      await editRegion(world, (spec) => {
-        capacityRow(spec, 'Standard_D2s_v5', '1').spot = 1;
-      });
+      await editRegion(world, spotCapacity('Standard_D2s_v5', '1', 1));
       const pools = emptyPools((await getRegion(world)).spec);
       const price = poolOf(pools, 'Standard_D2s_v5', '1', 'Spot').pricePerHour;
       await eventually(async () => {
@@ -189,22 +192,19 @@ describeCluster('capacity, faults, quotas and invalid specs on the real control 
             (spec.vmSizes.find((s) => s.name === a)?.pricePerHour ?? 0) -
             (spec.vmSizes.find((s) => s.name === b)?.pricePerHour ?? 0),
         )[0] ?? '';
-      let faulted = '';
-      const world = await newWorld({ onTestFinished }, 'zonal', (spec) => {
-        faulted = cheap(spec);
-        spec.simulation.faults = [{ vmSize: faulted, zone: '2', code: 'ZonalAllocationFailed' }];
-      });
-      await world.startOperator();
-      await createGroup(
-        world,
-        scaleSet(world, 'flex', {
-          orchestrationMode: 'Flexible',
-          skuProfile: { allocationStrategy: 'LowestPrice', vmSizes: sizes.map((name) => ({ name })) },
-          capacity: 3,
-          zones: ['1', '2', '3'],
-        }),
+      const faulted = cheap(EASTUS.spec);
+      const { world, instances, group } = await startWithGroup(
+        { onTestFinished },
+        'zonal',
+        (w) =>
+          scaleSet(w, 'flex', {
+            orchestrationMode: 'Flexible',
+            skuProfile: { allocationStrategy: 'LowestPrice', vmSizes: sizes.map((name) => ({ name })) },
+            capacity: 3,
+            zones: ['1', '2', '3'],
+          }),
+        { region: { faults: [{ vmSize: faulted, zone: '2', code: 'ZonalAllocationFailed' }] }, wait: 3 },
       );
-      const { instances, group } = await waitReady(world, 'ScaleSet', 'flex', 3);
       // Zones 1 and 3 got the cheap size; zone 2's VM failed there and its replacement took the other size.
       expect(countBy(instances, (i) => i.spec.zone)).toEqual({ '1': 1, '2': 1, '3': 1 });
       expect(instances.filter((i) => i.spec.zone === '2' && i.spec.vmSize === faulted)).toHaveLength(0);
@@ -234,20 +234,19 @@ describeCluster('capacity, faults, quotas and invalid specs on the real control 
     'Spot capacity given back in the Region lifts the block at once; the group fills without waiting out the TTL',
     async ({ expect, onTestFinished }) => {
       const size = 'Standard_D2s_v5';
-      const world = await newWorld({ onTestFinished }, 'lift', (spec) => {
-        spec.simulation.faults = [{ vmSize: size, zone: '2', code: 'ZonalAllocationFailed' }];
-      });
-      await world.startOperator();
-      await createGroup(
-        world,
-        scaleSet(world, 'pinned', {
-          orchestrationMode: 'Uniform',
-          vmSize: size,
-          capacity: 2,
-          zones: ['2'],
-          priority: 'Spot',
-          spot: { evictionPolicy: 'Delete', maxPricePerHour: -1 },
-        }),
+      const { world } = await startWithGroup(
+        { onTestFinished },
+        'lift',
+        (w) =>
+          scaleSet(w, 'pinned', {
+            orchestrationMode: 'Uniform',
+            vmSize: size,
+            capacity: 2,
+            zones: ['2'],
+            priority: 'Spot',
+            spot: { evictionPolicy: 'Delete', maxPricePerHour: -1 },
+          }),
+        { region: { faults: [{ vmSize: size, zone: '2', code: 'ZonalAllocationFailed' }] } },
       );
       // Its only pool failed and is blocked for an hour: the set is short and says so.
       await eventually(async () => {
@@ -258,10 +257,8 @@ describeCluster('capacity, faults, quotas and invalid specs on the real control 
         expect(await instancesOf(world, 'ScaleSet', 'pinned')).toEqual([]);
       }, POLL);
 
-      await editRegion(world, (spec) => {
-        spec.simulation.faults = [];
-        capacityRow(spec, size, '2').spot += 2;
-      });
+      const spot = capacityOf((await getRegion(world)).spec, size, '2', 'Spot');
+      await editRegion(world, { faults: [], ...spotCapacity(size, '2', spot + 2) });
       const { group } = await waitReady(world, 'ScaleSet', 'pinned', 2, POLL.timeoutMs);
       // Only the Spot block went: the Regular capacity did not change.
       expect(group.status?.unavailableOfferings?.map((o) => o.priority)).toEqual(['Regular']);
@@ -270,18 +267,17 @@ describeCluster('capacity, faults, quotas and invalid specs on the real control 
 
   it.concurrent('an exhausted vCPU quota gives QuotaExceeded', async ({ expect, onTestFinished }) => {
     const quota = 8;
-    const world = await newWorld({ onTestFinished }, 'quota', (spec) => {
-      spec.quotas = { regionalVCPUs: quota };
-    });
-    await world.startOperator();
-    await createGroup(
-      world,
-      scaleSet(world, 'big', {
-        orchestrationMode: 'Uniform',
-        vmSize: 'Standard_D2s_v5',
-        capacity: 6,
-        zones: ['1', '2'],
-      }),
+    const { world } = await startWithGroup(
+      { onTestFinished },
+      'quota',
+      (w) =>
+        scaleSet(w, 'big', {
+          orchestrationMode: 'Uniform',
+          vmSize: 'Standard_D2s_v5',
+          capacity: 6,
+          zones: ['1', '2'],
+        }),
+      { region: { quotas: { regionalVCPUs: quota } } },
     );
     const vCpus = (await getRegion(world)).spec.vmSizes.find((s) => s.name === 'Standard_D2s_v5')?.vCPUs ?? 0;
     const fits = Math.floor(quota / vCpus);
@@ -299,9 +295,7 @@ describeCluster('capacity, faults, quotas and invalid specs on the real control 
     'VMs requested but not yet allocated count against the quota: the engine plans no more than fits',
     async ({ expect, onTestFinished }) => {
       const quota = 8;
-      const world = await newWorld({ onTestFinished }, 'pendingq', (spec) => {
-        spec.quotas = { regionalVCPUs: quota };
-      });
+      const world = await newWorld({ onTestFinished }, 'pendingq', { quotas: { regionalVCPUs: quota } });
       // A cloud slow to allocate: every VM stays Pending (requested, nothing allocated) until the gate opens.
       const cloud = new SimulatedCloud();
       let open: () => void = () => undefined;
@@ -408,18 +402,22 @@ describeCluster('capacity, faults, quotas and invalid specs on the real control 
   it.concurrent(
     'an unknown vmSize edited into a running ScaleSet gives InvalidSpec and deletes nothing',
     async ({ expect, onTestFinished }) => {
-      const world = await newWorld({ onTestFinished }, 'invalid');
-      const operator = await world.startOperator();
-      await createGroup(
+      const {
         world,
-        scaleSet(world, 'web', {
-          orchestrationMode: 'Uniform',
-          vmSize: 'Standard_D2s_v5',
-          capacity: 3,
-          zones: ['1', '2', '3'],
-        }),
+        operator,
+        instances: before,
+      } = await startWithGroup(
+        { onTestFinished },
+        'invalid',
+        (w) =>
+          scaleSet(w, 'web', {
+            orchestrationMode: 'Uniform',
+            vmSize: 'Standard_D2s_v5',
+            capacity: 3,
+            zones: ['1', '2', '3'],
+          }),
+        { wait: 3 },
       );
-      const { instances: before } = await waitReady(world, 'ScaleSet', 'web', 3);
 
       // Valid for the API server (any size name passes the schema), but not in this Region. The same edit
       // asks for a scale-in, which must not happen either.

@@ -24,6 +24,7 @@ import {
   patchSpec,
   phase,
   scaleSet,
+  startWithGroup,
   waitReady,
   zoneSkew,
   type GroupManifest,
@@ -161,11 +162,8 @@ describeCluster('GalleryImages on the real control plane', () => {
   it.concurrent(
     'a missing GalleryImage or version: Ready=False with the reason, nothing created or deleted',
     async ({ expect, onTestFinished }) => {
-      const world = await newWorld({ onTestFinished }, 'noimage');
-      await world.startOperator();
-      await createGroup(
-        world,
-        scaleSet(world, 'lost', {
+      const { world } = await startWithGroup({ onTestFinished }, 'noimage', (w) =>
+        scaleSet(w, 'lost', {
           vmSize: 'Standard_D2s_v5',
           capacity: 2,
           image: { source: 'Gallery', name: 'nope', version: 'latest' },
@@ -208,9 +206,7 @@ describeCluster('GalleryImages on the real control plane', () => {
   it.concurrent(
     `one replica lets at most ${VMS_PER_REPLICA} VMs provision at once; status and an Event say so`,
     async ({ expect, onTestFinished }) => {
-      const world = await newWorld({ onTestFinished }, 'throttle', (spec) => {
-        spec.simulation.provisioningDelay = '2s';
-      });
+      const world = await newWorld({ onTestFinished }, 'throttle', { provisioningDelay: '2s' });
       await world.startOperator();
       await world.admin.create(
         GALLERYIMAGES,

@@ -19,6 +19,7 @@ import {
   waitReady,
   type CreateInterceptor,
   type World,
+  startWithGroup,
 } from './support.ts';
 
 const POLL = { timeoutMs: 30_000, intervalMs: 100 };
@@ -40,10 +41,12 @@ describeCluster('operator lifecycle on the real control plane', () => {
   it.concurrent(
     'deleting a ScaleSet removes its Instances and returns the Region usage to zero',
     async ({ expect, onTestFinished }) => {
-      const world = await newWorld({ onTestFinished }, 'delete');
-      await world.startOperator();
-      await createGroup(world, webSet(world, 'web', 5));
-      const { group, instances } = await waitReady(world, 'ScaleSet', 'web', 5);
+      const { world, group, instances } = await startWithGroup(
+        { onTestFinished },
+        'delete',
+        (w) => webSet(w, 'web', 5),
+        { wait: 5 },
+      );
       for (const i of instances) {
         expect(i.metadata.finalizers).toEqual([INSTANCE_FINALIZER]);
         expect(i.metadata.ownerReferences).toEqual([
@@ -116,7 +119,6 @@ describeCluster('operator lifecycle on the real control plane', () => {
   it.concurrent(
     'a create the API server refuses does not stall the group until its expectation expires',
     async ({ expect, onTestFinished }) => {
-      const world = await newWorld({ onTestFinished }, 'refused');
       // The third Instance create of the first batch (all 6 go out at once) is refused; the next create
       // call is the retry that replaces it.
       let instanceCreates = 0;
@@ -133,9 +135,12 @@ describeCluster('operator lifecycle on the real control plane', () => {
           new KubeApiError(429, 'TooManyRequests', 'too many requests, please try again later'),
         );
       };
-      const operator = await world.startOperator({ interceptCreate: refusesThird });
-      await createGroup(world, webSet(world, 'web', 6));
-      const { instances } = await waitReady(world, 'ScaleSet', 'web', 6);
+      const { operator, instances } = await startWithGroup(
+        { onTestFinished },
+        'refused',
+        (w) => webSet(w, 'web', 6),
+        { operator: { interceptCreate: refusesThird }, wait: 6 },
+      );
       expect(instanceCreates).toBe(7);
       expect(new Set(instances.map((i) => i.metadata.name)).size).toBe(6);
       expect(await counterTotal(operator, 'vmfleet_instances_created_total')).toBe(6);

@@ -12,10 +12,10 @@ import {
   eventsAbout,
   getGroup,
   instancesOf,
-  newWorld,
   patchSpec,
   phase,
   scaleSet,
+  startWithGroup,
   zoneSkew,
   type World,
 } from './support.ts';
@@ -28,12 +28,8 @@ async function rebalanceOf(world: World, name: string) {
   return (await getGroup(world, 'ScaleSet', name)).status?.rebalance;
 }
 
-function setZone3(available: boolean) {
-  return (spec: Parameters<Parameters<typeof editRegion>[1]>[0]) => {
-    const zone = spec.zones.find((z) => z.name === '3');
-    if (zone !== undefined) zone.available = available;
-  };
-}
+const ZONE3_DOWN = { zoneAvailable: { '3': false } };
+const ZONE3_BACK = { zoneAvailable: { '3': true } };
 
 const live = (i: Instance) => i.metadata.deletionTimestamp === undefined;
 const starting = (i: Instance) => ['Pending', 'Provisioning'].includes(phase(i));
@@ -42,18 +38,19 @@ describeCluster('automatic zone rebalancing on the real control plane', () => {
   it.concurrent(
     'a recovered zone is refilled one VM at a time, create before delete, protected VMs stay',
     async ({ expect, onTestFinished }) => {
-      const world = await newWorld({ onTestFinished }, 'rebal', setZone3(false));
-      await world.startOperator();
       const capacity = 9;
-      await createGroup(
-        world,
-        scaleSet(world, 'web', {
-          orchestrationMode: 'Uniform',
-          vmSize: 'Standard_D2s_v5',
-          capacity,
-          zones: ZONES,
-          resiliencyPolicy: { automaticZoneRebalancing: { enabled: true } },
-        }),
+      const { world } = await startWithGroup(
+        { onTestFinished },
+        'rebal',
+        (w) =>
+          scaleSet(w, 'web', {
+            orchestrationMode: 'Uniform',
+            vmSize: 'Standard_D2s_v5',
+            capacity,
+            zones: ZONES,
+            resiliencyPolicy: { automaticZoneRebalancing: { enabled: true } },
+          }),
+        { region: ZONE3_DOWN },
       );
       const before = await eventually(async () => {
         const now = await instancesOf(world, 'ScaleSet', 'web');
@@ -72,7 +69,7 @@ describeCluster('automatic zone rebalancing on the real control plane', () => {
         { type: 'merge', body: { spec: { protection: { fromScaleIn: true, fromScaleSetActions: true } } } },
       );
 
-      await editRegion(world, setZone3(true));
+      await editRegion(world, ZONE3_BACK);
       const seen = new Set(before.map((i) => i.metadata.name));
       let maxLive = 0;
       let createsSeen = 0;
@@ -114,14 +111,12 @@ describeCluster('automatic zone rebalancing on the real control plane', () => {
   it.concurrent(
     'a move never aims at a zone whose offerings are blocked: Blocked, no extra VM, no scale-in',
     async ({ expect, onTestFinished }) => {
-      const world = await newWorld({ onTestFinished }, 'rebalblk', (spec) => {
-        spec.simulation.faults = [{ vmSize: 'Standard_D2s_v5', zone: '3', code: 'ZonalAllocationFailed' }];
-      });
-      await world.startOperator();
       // A set pinned to zone 3 fails there first, so the pool is in the unavailable-offerings cache.
-      await createGroup(
-        world,
-        scaleSet(world, 'probe', { vmSize: 'Standard_D2s_v5', capacity: 1, zones: ['3'] }),
+      const { world } = await startWithGroup(
+        { onTestFinished },
+        'rebalblk',
+        (w) => scaleSet(w, 'probe', { vmSize: 'Standard_D2s_v5', capacity: 1, zones: ['3'] }),
+        { region: { faults: [{ vmSize: 'Standard_D2s_v5', zone: '3', code: 'ZonalAllocationFailed' }] } },
       );
       await eventually(async () => {
         const status = (await getGroup(world, 'ScaleSet', 'probe')).status;
@@ -165,20 +160,18 @@ describeCluster('automatic zone rebalancing on the real control plane', () => {
   it.concurrent(
     'strict zoneBalance turned on mid-move ends the move: its extra VM goes, reported as the abandoned move',
     async ({ expect, onTestFinished }) => {
-      const world = await newWorld({ onTestFinished }, 'rebalstrict', (spec) => {
-        setZone3(false)(spec);
-        spec.simulation.provisioningDelay = '4s';
-      });
-      await world.startOperator();
-      await createGroup(
-        world,
-        scaleSet(world, 'web', {
-          orchestrationMode: 'Uniform',
-          vmSize: 'Standard_D2s_v5',
-          capacity: 6,
-          zones: ZONES,
-          resiliencyPolicy: { automaticZoneRebalancing: { enabled: true } },
-        }),
+      const { world } = await startWithGroup(
+        { onTestFinished },
+        'rebalstrict',
+        (w) =>
+          scaleSet(w, 'web', {
+            orchestrationMode: 'Uniform',
+            vmSize: 'Standard_D2s_v5',
+            capacity: 6,
+            zones: ZONES,
+            resiliencyPolicy: { automaticZoneRebalancing: { enabled: true } },
+          }),
+        { region: { ...ZONE3_DOWN, provisioningDelay: '4s' } },
       );
       await eventually(
         async () => {
@@ -187,7 +180,7 @@ describeCluster('automatic zone rebalancing on the real control plane', () => {
         },
         { timeoutMs: 60_000, intervalMs: 100 },
       );
-      await editRegion(world, setZone3(true));
+      await editRegion(world, ZONE3_BACK);
       // The move starts: its VM in zone 3 boots for 4 s. Strict balance goes on while it does.
       await eventually(async () => {
         expect((await rebalanceOf(world, 'web'))?.inFlight?.toZone).toBe('3');
@@ -212,22 +205,23 @@ describeCluster('automatic zone rebalancing on the real control plane', () => {
   it.concurrent(
     'off by default: a recovered zone stays unbalanced',
     async ({ expect, onTestFinished }) => {
-      const world = await newWorld({ onTestFinished }, 'norebal', setZone3(false));
-      await world.startOperator();
-      await createGroup(
-        world,
-        scaleSet(world, 'web', {
-          orchestrationMode: 'Uniform',
-          vmSize: 'Standard_D2s_v5',
-          capacity: 6,
-          zones: ZONES,
-        }),
+      const { world } = await startWithGroup(
+        { onTestFinished },
+        'norebal',
+        (w) =>
+          scaleSet(w, 'web', {
+            orchestrationMode: 'Uniform',
+            vmSize: 'Standard_D2s_v5',
+            capacity: 6,
+            zones: ZONES,
+          }),
+        { region: ZONE3_DOWN },
       );
       await eventually(async () => {
         const now = await instancesOf(world, 'ScaleSet', 'web');
         expect(now.map(phase)).toEqual(Array<string>(6).fill('Running'));
       }, POLL);
-      await editRegion(world, setZone3(true));
+      await editRegion(world, ZONE3_BACK);
       // Scaling out by one fills the recovered zone (so the operator has seen it back), and nothing else
       // moves: the set stays at 3/3/1, rebalance reported nowhere.
       await patchSpec(world, 'ScaleSet', 'web', { capacity: 7 });

@@ -7,15 +7,14 @@ import { REGIONS } from '../../../src/controllers/resources.ts';
 import { isNotFound } from '../../../src/runtime/index.ts';
 import { describeCluster, eventually, kubectlOk } from '../cluster.ts';
 import {
-  createGroup,
   getRegion,
   instancesOf,
   newWorld,
   phase,
   scaleSet,
-  waitReady,
   type EventView,
   type World,
+  startWithGroup,
 } from './support.ts';
 
 const POLL = { timeoutMs: 30_000, intervalMs: 100 };
@@ -61,10 +60,7 @@ describeCluster('deleting a Region on the real control plane', () => {
   it.concurrent(
     'a Region in use waits for its Instances, says why, and goes once the group is deleted',
     async ({ expect, onTestFinished }) => {
-      const world = await newWorld({ onTestFinished }, 'rgndel');
-      await world.startOperator();
-      await createGroup(world, webSet(world, 4));
-      await waitReady(world, 'ScaleSet', 'web', 4);
+      const { world } = await startWithGroup({ onTestFinished }, 'rgndel', (w) => webSet(w, 4), { wait: 4 });
       await eventually(async () => {
         expect((await regionMeta(world)).metadata.finalizers).toEqual([REGION_FINALIZER]);
       }, POLL);
@@ -117,10 +113,9 @@ describeCluster('deleting a Region on the real control plane', () => {
   it.concurrent(
     'with no operator running the finalizer holds the Region until it is removed by hand',
     async ({ expect, onTestFinished }) => {
-      const world = await newWorld({ onTestFinished }, 'rgnhand');
-      const operator = await world.startOperator();
-      await createGroup(world, webSet(world, 2));
-      await waitReady(world, 'ScaleSet', 'web', 2);
+      const { world, operator } = await startWithGroup({ onTestFinished }, 'rgnhand', (w) => webSet(w, 2), {
+        wait: 2,
+      });
       await eventually(async () => {
         expect((await regionMeta(world)).metadata.finalizers).toEqual([REGION_FINALIZER]);
       }, POLL);

@@ -8,16 +8,14 @@ import { INSTANCES } from '../../../src/controllers/resources.ts';
 import { AdjustableClock } from '../../../src/runtime/index.ts';
 import { describeCluster, eventually } from '../cluster.ts';
 import {
-  createGroup,
   editRegion,
   eventsAbout,
   getGroup,
   instancesOf,
-  newWorld,
   patchSpec,
   phase,
   scaleSet,
-  waitReady,
+  startWithGroup,
   type World,
 } from './support.ts';
 
@@ -53,17 +51,19 @@ describeCluster('health and automatic repairs on the real control plane', () => 
   it.concurrent(
     'Replace: 6 unhealthy of 40 are replaced 2 at a time (5%), the protected one never',
     async ({ expect, onTestFinished }) => {
-      const world = await newWorld({ onTestFinished }, 'repair');
       const clock = new AdjustableClock();
-      await world.startOperator({ clock });
-      await createGroup(world, repairingSet(world, 'web', 40, 'Replace'));
-      const { instances } = await waitReady(world, 'ScaleSet', 'web', 40, 90_000);
+      const { world, instances } = await startWithGroup(
+        { onTestFinished },
+        'repair',
+        (w) => repairingSet(w, 'web', 40, 'Replace'),
+        { operator: { clock }, wait: 40, timeoutMs: 90_000 },
+      );
       const sick = instances.filter((_, n) => n % 6 === 1).slice(0, 6);
       const guarded = instances[0] as Instance;
       await protect(world, guarded);
       const faulty = [...sick, guarded].map((i) => i.metadata.name);
-      await editRegion(world, (spec) => {
-        spec.simulation.healthFaults = faulty.map((instance) => ({ instance, reason: 'ProbeTimeout' }));
+      await editRegion(world, {
+        healthFaults: faulty.map((instance) => ({ instance, reason: 'ProbeTimeout' })),
       });
       await eventually(async () => {
         const now = await instancesOf(world, 'ScaleSet', 'web');
@@ -115,14 +115,16 @@ describeCluster('health and automatic repairs on the real control plane', () => 
   it.concurrent(
     'Restart keeps the VM and the simulated cloud returns it to Healthy',
     async ({ expect, onTestFinished }) => {
-      const world = await newWorld({ onTestFinished }, 'restart');
       const clock = new AdjustableClock();
-      await world.startOperator({ clock });
-      await createGroup(world, repairingSet(world, 'app', 4, 'Restart'));
-      const { instances } = await waitReady(world, 'ScaleSet', 'app', 4);
+      const { world, instances } = await startWithGroup(
+        { onTestFinished },
+        'restart',
+        (w) => repairingSet(w, 'app', 4, 'Restart'),
+        { operator: { clock }, wait: 4 },
+      );
       const target = instances[2] as Instance;
-      await editRegion(world, (spec) => {
-        spec.simulation.healthFaults = [{ instance: target.metadata.name, reason: 'HealthProbeFailed' }];
+      await editRegion(world, {
+        healthFaults: [{ instance: target.metadata.name, reason: 'HealthProbeFailed' }],
       });
       await eventually(async () => {
         const now = await instancesOf(world, 'ScaleSet', 'app');

@@ -20,6 +20,7 @@ import {
   planDistribution,
   planOnEmptyRegion,
   scaleSet,
+  startWithGroup,
   waitReady,
   zoneSkew,
 } from './support.ts';
@@ -31,20 +32,20 @@ describeCluster('ScaleSet scaling on the real control plane', () => {
   it.concurrent(
     'scales out and in; OldestVM removes the oldest VM of each fullest zone; a protected VM stays',
     async ({ expect, onTestFinished }) => {
-      const world = await newWorld({ onTestFinished }, 'scale');
-      await world.startOperator();
-      await createGroup(
-        world,
-        scaleSet(world, 'web', {
-          orchestrationMode: 'Uniform',
-          vmSize: 'Standard_D2s_v5',
-          capacity: 6,
-          zones: ZONES,
-          zoneBalance: true,
-          scaleInPolicy: { rules: ['OldestVM'] },
-        }),
+      const { world } = await startWithGroup(
+        { onTestFinished },
+        'scale',
+        (w) =>
+          scaleSet(w, 'web', {
+            orchestrationMode: 'Uniform',
+            vmSize: 'Standard_D2s_v5',
+            capacity: 6,
+            zones: ZONES,
+            zoneBalance: true,
+            scaleInPolicy: { rules: ['OldestVM'] },
+          }),
+        { wait: 6 },
       );
-      await waitReady(world, 'ScaleSet', 'web', 6);
 
       await patchSpec(world, 'ScaleSet', 'web', { capacity: 9 });
       const { instances: nine } = await waitReady(world, 'ScaleSet', 'web', 9);
@@ -103,23 +104,21 @@ describeCluster('ScaleSet scaling on the real control plane', () => {
   it.concurrent(
     'strict zoneBalance: protected VMs stop a scale-in short, a failing zone stops a scale-out balanced; never Ready',
     async ({ expect, onTestFinished }) => {
-      const world = await newWorld({ onTestFinished }, 'strict', (spec) => {
+      const { world, instances: six } = await startWithGroup(
+        { onTestFinished },
+        'strict',
+        (w) =>
+          scaleSet(w, 'web', {
+            orchestrationMode: 'Uniform',
+            vmSize: 'Standard_D2s_v5',
+            capacity: 6,
+            zones: ZONES,
+            zoneBalance: true,
+          }),
         // VMs boot for 3 s, so a scale-out's VMs in the healthy zones are not running yet when the
         // failing zone's allocations come back Failed.
-        spec.simulation.provisioningDelay = '3s';
-      });
-      await world.startOperator();
-      await createGroup(
-        world,
-        scaleSet(world, 'web', {
-          orchestrationMode: 'Uniform',
-          vmSize: 'Standard_D2s_v5',
-          capacity: 6,
-          zones: ZONES,
-          zoneBalance: true,
-        }),
+        { region: { provisioningDelay: '3s' }, wait: 6, timeoutMs: 60_000 },
       );
-      const { instances: six } = await waitReady(world, 'ScaleSet', 'web', 6, 60_000);
       for (const vm of six.filter((i) => i.spec.zone === '1')) {
         await world.admin.patch(
           INSTANCES,
@@ -146,8 +145,8 @@ describeCluster('ScaleSet scaling on the real control plane', () => {
 
       // Zone 2 starts failing allocations; 4 → 9 plans 3/3/3, zone 2's VMs fail, and the VMs of zones 1
       // and 3 that are still booting are taken back: it ends 2/1/2, never more than 1 apart among Running VMs.
-      await editRegion(world, (spec) => {
-        spec.simulation.faults = [{ vmSize: 'Standard_D2s_v5', zone: '2', code: 'ZonalAllocationFailed' }];
+      await editRegion(world, {
+        faults: [{ vmSize: 'Standard_D2s_v5', zone: '2', code: 'ZonalAllocationFailed' }],
       });
       await patchSpec(world, 'ScaleSet', 'web', { capacity: 9 });
       let worstRunningSkew = 0;
@@ -215,18 +214,18 @@ describeCluster('ScaleSet scaling on the real control plane', () => {
   it.concurrent(
     'kubectl scale drives spec.capacity through the scale subresource',
     async ({ expect, onTestFinished }) => {
-      const world = await newWorld({ onTestFinished }, 'kscale');
-      await world.startOperator();
-      await createGroup(
-        world,
-        scaleSet(world, 'api', {
-          orchestrationMode: 'Uniform',
-          vmSize: 'Standard_D2as_v5',
-          capacity: 2,
-          zones: ['1', '2'],
-        }),
+      const { world } = await startWithGroup(
+        { onTestFinished },
+        'kscale',
+        (w) =>
+          scaleSet(w, 'api', {
+            orchestrationMode: 'Uniform',
+            vmSize: 'Standard_D2as_v5',
+            capacity: 2,
+            zones: ['1', '2'],
+          }),
+        { wait: 2 },
       );
-      await waitReady(world, 'ScaleSet', 'api', 2);
 
       await kubectlOk(['scale', 'scaleset', 'api', '-n', world.namespace, '--replicas=5']);
       const { group } = await waitReady(world, 'ScaleSet', 'api', 5);

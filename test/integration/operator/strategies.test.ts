@@ -16,14 +16,13 @@ import {
   waitReady,
   type World,
 } from './support.ts';
+import type { PoolCapacity } from '../../support/region-fixture.ts';
 
 const ZONE = '1';
 
-function setCapacity(spec: RegionSpec, size: string, priority: Priority, count: number): void {
-  const row = spec.vmSizes.find((s) => s.name === size)?.capacity.find((c) => c.zone === ZONE);
-  if (row === undefined) throw new Error(`${size} has no capacity row in zone ${ZONE}`);
-  if (priority === 'Regular') row.regular = count;
-  else row.spot = count;
+/** Region options setting the capacity of a size's pool of `priority` in the fleet's zone. */
+function capacity(size: string, priority: Priority, count: number): PoolCapacity {
+  return { vmSize: size, zone: ZONE, priority, count };
 }
 
 /** The listed sizes' pools of the given priority in the fleet's zone, from the world's Region. */
@@ -72,8 +71,8 @@ describeCluster('ComputeFleet allocation strategies on the real control plane', 
     'Regular LowestPrice: the cheapest size first, spilling to the next cheapest',
     async ({ expect, onTestFinished }) => {
       // The cheapest size can host only 2 of the 5: the rest go to the next cheapest.
-      const world = await newWorld({ onTestFinished }, 'lowest', (spec) => {
-        setCapacity(spec, cheapest(spec, SIZES), 'Regular', 2);
+      const world = await newWorld({ onTestFinished }, 'lowest', {
+        capacity: [capacity(cheapest(EASTUS.spec, SIZES), 'Regular', 2)],
       });
       const pools = await poolsOf(world, SIZES, 'Regular');
       const expected = fillInOrder([...pools].sort(byPrice), 5);
@@ -101,9 +100,7 @@ describeCluster('ComputeFleet allocation strategies on the real control plane', 
         .sort((a, b) => b.pricePerHour - a.pricePerHour)
         .map((p, rank) => ({ name: p.vmSize, rank }));
       const first = ranked[0]?.name ?? '';
-      const world = await newWorld({ onTestFinished }, 'prio', (spec) => {
-        setCapacity(spec, first, 'Regular', 1);
-      });
+      const world = await newWorld({ onTestFinished }, 'prio', { capacity: [capacity(first, 'Regular', 1)] });
       const rankOf = new Map(ranked.map((r) => [r.name, r.rank]));
       const pools = await poolsOf(world, SIZES, 'Regular');
       const expected = fillInOrder(
@@ -150,15 +147,17 @@ describeCluster('ComputeFleet allocation strategies on the real control plane', 
     async ({ expect, onTestFinished }) => {
       // 6 to place. The cheapest size holds 2 (Low tier), the next 4 (Medium), the dearest 5 (Medium):
       // the Medium tier wins over the cheaper Low pool, and within Medium the cheaper size comes first.
-      const world = await newWorld({ onTestFinished }, 'pco', (spec) => {
-        const sorted = emptyPools(spec)
-          .filter((p) => p.zone === ZONE && p.priority === 'Spot' && SPOT_SIZES.includes(p.vmSize))
-          .sort(byPrice);
-        const [low, medium, dear] = sorted;
-        if (low === undefined || medium === undefined || dear === undefined) throw new Error('no pools');
-        setCapacity(spec, low.vmSize, 'Spot', 2);
-        setCapacity(spec, medium.vmSize, 'Spot', 4);
-        setCapacity(spec, dear.vmSize, 'Spot', 5);
+      const sorted = emptyPools(EASTUS.spec)
+        .filter((p) => p.zone === ZONE && p.priority === 'Spot' && SPOT_SIZES.includes(p.vmSize))
+        .sort(byPrice);
+      const [low, medium, dear] = sorted;
+      if (low === undefined || medium === undefined || dear === undefined) throw new Error('no pools');
+      const world = await newWorld({ onTestFinished }, 'pco', {
+        capacity: [
+          capacity(low.vmSize, 'Spot', 2),
+          capacity(medium.vmSize, 'Spot', 4),
+          capacity(dear.vmSize, 'Spot', 5),
+        ],
       });
       const pools = await poolsOf(world, SPOT_SIZES, 'Spot');
       const expected = fillInOrder(

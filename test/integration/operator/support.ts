@@ -16,7 +16,6 @@ import {
   API_GROUP,
   API_GROUP_VERSION,
   ComputeFleetSpec,
-  EASTUS,
   INSTANCE_LABELS,
   ScaleSetSpec,
   parseWith,
@@ -47,6 +46,7 @@ import {
   type WatchOptions,
 } from '../../../src/runtime/index.ts';
 import { OPERATOR_NAMESPACE } from '../../cluster/controlplane.ts';
+import { regionFixture, withRegionOptions, type RegionOptions } from '../../support/region-fixture.ts';
 import { eventually, kubectlOk, uniqueName, useCluster } from '../cluster.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
@@ -150,12 +150,12 @@ export interface OperatorTestOptions {
   clock?: Clock;
 }
 
-/** The built-in eastus catalogue under another name, VMs Running at once; `edit` adjusts the copy. */
-export function testRegion(name: string, edit?: (spec: RegionSpec) => void): Region {
-  const spec = structuredClone(EASTUS.spec);
-  spec.simulation.provisioningDelay = '0s';
-  edit?.(spec);
-  return { apiVersion: API_GROUP_VERSION, kind: 'Region', metadata: { name }, spec };
+/**
+ * The built-in eastus catalogue under another name, VMs Running at once (unless `options` give another
+ * provisioning delay); `options` edit the copy.
+ */
+export function testRegion(name: string, options: RegionOptions = {}): Region {
+  return regionFixture(name, { ...options, provisioningDelay: options.provisioningDelay ?? '0s' });
 }
 
 /**
@@ -165,26 +165,26 @@ export function testRegion(name: string, edit?: (spec: RegionSpec) => void): Reg
 export async function newWorld(
   context: Pick<TestContext, 'onTestFinished'>,
   prefix: string,
-  editRegion?: (spec: RegionSpec) => void,
+  region: RegionOptions = {},
 ): Promise<World> {
   const admin = adminClient();
   const namespace = uniqueName(`op-${prefix}`);
-  const region = uniqueName(`rgn-${prefix}`);
+  const regionName = uniqueName(`rgn-${prefix}`);
   await kubectlOk(['create', 'namespace', namespace]);
-  await admin.create(REGIONS, testRegion(region, editRegion));
+  await admin.create(REGIONS, testRegion(regionName, region));
   const operators: Operator[] = [];
   context.onTestFinished(async () => {
     await Promise.all(operators.map((operator) => operator.stop()));
   });
   return {
     namespace,
-    region,
+    region: regionName,
     admin,
     async startOperator(options: OperatorTestOptions = {}) {
       const cluster = useCluster();
       const client = new ScopedKubeClient(
         kubeConfig(cluster.operatorKubeconfig),
-        { namespace, region },
+        { namespace, region: regionName },
         options.interceptCreate,
       );
       const operator = createOperator({
@@ -329,9 +329,8 @@ export async function getRegion(world: World): Promise<RegionView> {
 }
 
 /** Edits the world's Region spec as the admin would with `kubectl edit region`. */
-export async function editRegion(world: World, edit: (spec: RegionSpec) => void): Promise<void> {
-  const spec = structuredClone((await getRegion(world)).spec);
-  edit(spec);
+export async function editRegion(world: World, options: RegionOptions): Promise<void> {
+  const spec = withRegionOptions((await getRegion(world)).spec, options);
   await world.admin.patch(REGIONS, { name: world.region }, { type: 'merge', body: { spec } });
 }
 
@@ -385,6 +384,62 @@ export async function waitReady(
     },
     { timeoutMs, intervalMs: 100 },
   );
+}
+
+export interface StartOptions {
+  /** Edits of the world's Region (see testRegion). */
+  region?: RegionOptions;
+  /** How the operator is started. */
+  operator?: OperatorTestOptions;
+}
+
+export interface Started {
+  world: World;
+  operator: Operator;
+  manifest: GroupManifest;
+}
+
+export interface StartedReady extends Started {
+  group: GroupView;
+  instances: Instance[];
+}
+
+/**
+ * The setup most operator tests share: a new world (namespace + Region, `options.region` applied), an
+ * operator on it, the group `build` makes for that world created; with `wait`, waits (waitReady) for the
+ * group to be Ready with that many Running instances, within `timeoutMs` (waitReady's default otherwise).
+ */
+export async function startWithGroup(
+  context: Pick<TestContext, 'onTestFinished'>,
+  prefix: string,
+  build: (world: World) => GroupManifest,
+  options: StartOptions & { wait: number; timeoutMs?: number },
+): Promise<StartedReady>;
+export async function startWithGroup(
+  context: Pick<TestContext, 'onTestFinished'>,
+  prefix: string,
+  build: (world: World) => GroupManifest,
+  options?: StartOptions,
+): Promise<Started>;
+export async function startWithGroup(
+  context: Pick<TestContext, 'onTestFinished'>,
+  prefix: string,
+  build: (world: World) => GroupManifest,
+  options: StartOptions & { wait?: number; timeoutMs?: number } = {},
+): Promise<Started | StartedReady> {
+  const world = await newWorld(context, prefix, options.region);
+  const operator = await world.startOperator(options.operator);
+  const manifest = build(world);
+  await createGroup(world, manifest);
+  if (options.wait === undefined) return { world, operator, manifest };
+  const ready = await waitReady(
+    world,
+    manifest.kind,
+    manifest.metadata.name,
+    options.wait,
+    options.timeoutMs,
+  );
+  return { world, operator, manifest, ...ready };
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -13,16 +13,15 @@ import { describeCluster, eventually } from '../cluster.ts';
 import {
   conditionOf,
   countBy,
-  createGroup,
   editRegion,
   eventsAbout,
   getGroup,
+  getRegion,
   instancesOf,
-  newWorld,
   patchSpec,
   phase,
   scaleSet,
-  waitReady,
+  startWithGroup,
   zoneSkew,
   type World,
 } from './support.ts';
@@ -39,10 +38,10 @@ const live = (instances: readonly Instance[]) =>
  * Region (removed again to recover).
  */
 async function setHealth(world: World, name: string, health: 'Healthy' | 'Unhealthy'): Promise<void> {
-  await editRegion(world, (spec) => {
-    const others = spec.simulation.healthFaults.filter((f) => f.instance !== name);
-    spec.simulation.healthFaults =
-      health === 'Unhealthy' ? [...others, { instance: name, reason: 'ApplicationUnhealthy' }] : others;
+  const others = (await getRegion(world)).spec.simulation.healthFaults.filter((f) => f.instance !== name);
+  await editRegion(world, {
+    healthFaults:
+      health === 'Unhealthy' ? [...others, { instance: name, reason: 'ApplicationUnhealthy' }] : others,
   });
 }
 
@@ -83,18 +82,18 @@ describeCluster('ScaleSet upgrades on the real control plane', () => {
   it.concurrent(
     'Rolling: 20 VMs over 3 zones at 20% go in exactly 5 batches, zones within 1 at every poll',
     async ({ expect, onTestFinished }) => {
-      const world = await newWorld({ onTestFinished }, 'roll');
-      await world.startOperator();
-      await createGroup(
-        world,
-        scaleSet(world, 'web', {
-          vmSize: 'Standard_D2s_v5',
-          capacity: 20,
-          zones: ZONES,
-          upgradePolicy: { mode: 'Rolling', rollingUpgradePolicy: { maxBatchInstancePercent: 20 } },
-        }),
+      const { world, instances: before } = await startWithGroup(
+        { onTestFinished },
+        'roll',
+        (w) =>
+          scaleSet(w, 'web', {
+            vmSize: 'Standard_D2s_v5',
+            capacity: 20,
+            zones: ZONES,
+            upgradePolicy: { mode: 'Rolling', rollingUpgradePolicy: { maxBatchInstancePercent: 20 } },
+          }),
+        { wait: 20, timeoutMs: 60_000 },
       );
-      const { instances: before } = await waitReady(world, 'ScaleSet', 'web', 20, 60_000);
       const oldHash = hashOf(before[0] as Instance);
 
       await patchSpec(world, 'ScaleSet', 'web', {
@@ -160,18 +159,18 @@ describeCluster('ScaleSet upgrades on the real control plane', () => {
   it.concurrent(
     'Automatic: a vertical scale (vmSize change) replaces every VM with the new size',
     async ({ expect, onTestFinished }) => {
-      const world = await newWorld({ onTestFinished }, 'auto');
-      await world.startOperator();
-      await createGroup(
-        world,
-        scaleSet(world, 'api', {
-          vmSize: 'Standard_D2s_v5',
-          capacity: 6,
-          zones: ZONES,
-          upgradePolicy: { mode: 'Automatic' },
-        }),
+      const { world } = await startWithGroup(
+        { onTestFinished },
+        'auto',
+        (w) =>
+          scaleSet(w, 'api', {
+            vmSize: 'Standard_D2s_v5',
+            capacity: 6,
+            zones: ZONES,
+            upgradePolicy: { mode: 'Automatic' },
+          }),
+        { wait: 6 },
       );
-      await waitReady(world, 'ScaleSet', 'api', 6);
       await patchSpec(world, 'ScaleSet', 'api', { vmSize: 'Standard_D4s_v5' });
       const { instances, group } = await waitUpgraded(world, 'api', 6);
       expect(instances.map((i) => i.spec.vmSize)).toEqual(Array<string>(6).fill('Standard_D4s_v5'));
@@ -184,13 +183,12 @@ describeCluster('ScaleSet upgrades on the real control plane', () => {
   it.concurrent(
     'Manual: status lists the stale VMs; the Instance annotation upgrades one, upgrade-all the rest once per value',
     async ({ expect, onTestFinished }) => {
-      const world = await newWorld({ onTestFinished }, 'manual');
-      await world.startOperator();
-      await createGroup(
-        world,
-        scaleSet(world, 'db', { vmSize: 'Standard_D2s_v5', capacity: 4, zones: ['1', '2'] }),
+      const { world, instances: before } = await startWithGroup(
+        { onTestFinished },
+        'manual',
+        (w) => scaleSet(w, 'db', { vmSize: 'Standard_D2s_v5', capacity: 4, zones: ['1', '2'] }),
+        { wait: 4 },
       );
-      const { instances: before } = await waitReady(world, 'ScaleSet', 'db', 4);
       await patchSpec(world, 'ScaleSet', 'db', { image: { version: '24.04.1' } });
       const listed = await eventually(async () => {
         const group = await getGroup(world, 'ScaleSet', 'db');
@@ -240,27 +238,27 @@ describeCluster('ScaleSet upgrades on the real control plane', () => {
   it.concurrent(
     'Rolling: unhealthy upgraded VMs breach maxUnhealthyUpgradedInstancePercent; the rollout stops and resumes when healthy',
     async ({ expect, onTestFinished }) => {
-      const world = await newWorld({ onTestFinished }, 'breach');
-      await world.startOperator();
-      await createGroup(
-        world,
-        scaleSet(world, 'svc', {
-          vmSize: 'Standard_D2s_v5',
-          capacity: 4,
-          zones: ['1', '2'],
-          upgradePolicy: {
-            mode: 'Rolling',
-            rollingUpgradePolicy: {
-              maxBatchInstancePercent: 50,
-              maxUnhealthyUpgradedInstancePercent: 0,
-              maxUnhealthyInstancePercent: 100,
-              // Long enough that the second batch waits for the test to act on the first.
-              pauseTimeBetweenBatches: '1h',
+      const { world } = await startWithGroup(
+        { onTestFinished },
+        'breach',
+        (w) =>
+          scaleSet(w, 'svc', {
+            vmSize: 'Standard_D2s_v5',
+            capacity: 4,
+            zones: ['1', '2'],
+            upgradePolicy: {
+              mode: 'Rolling',
+              rollingUpgradePolicy: {
+                maxBatchInstancePercent: 50,
+                maxUnhealthyUpgradedInstancePercent: 0,
+                maxUnhealthyInstancePercent: 100,
+                // Long enough that the second batch waits for the test to act on the first.
+                pauseTimeBetweenBatches: '1h',
+              },
             },
-          },
-        }),
+          }),
+        { wait: 4 },
       );
-      await waitReady(world, 'ScaleSet', 'svc', 4);
       await patchSpec(world, 'ScaleSet', 'svc', { image: { version: '24.04.9' } });
       const firstBatch = await eventually(async () => {
         const group = await getGroup(world, 'ScaleSet', 'svc');
@@ -311,21 +309,21 @@ describeCluster('ScaleSet upgrades on the real control plane', () => {
   it.concurrent(
     'Rolling with maxSurge: replacements are created before the stale VMs go, so capacity never dips',
     async ({ expect, onTestFinished }) => {
-      const world = await newWorld({ onTestFinished }, 'surge');
-      await world.startOperator();
-      await createGroup(
-        world,
-        scaleSet(world, 'edge', {
-          vmSize: 'Standard_D2s_v5',
-          capacity: 4,
-          zones: ['1', '2'],
-          upgradePolicy: {
-            mode: 'Rolling',
-            rollingUpgradePolicy: { maxBatchInstancePercent: 50, maxSurge: true },
-          },
-        }),
+      const { world } = await startWithGroup(
+        { onTestFinished },
+        'surge',
+        (w) =>
+          scaleSet(w, 'edge', {
+            vmSize: 'Standard_D2s_v5',
+            capacity: 4,
+            zones: ['1', '2'],
+            upgradePolicy: {
+              mode: 'Rolling',
+              rollingUpgradePolicy: { maxBatchInstancePercent: 50, maxSurge: true },
+            },
+          }),
+        { wait: 4 },
       );
-      await waitReady(world, 'ScaleSet', 'edge', 4);
       await patchSpec(world, 'ScaleSet', 'edge', { image: { version: '24.04.5' } });
       let minRunning = Infinity;
       let maxLive = 0;
@@ -353,18 +351,18 @@ describeCluster('ScaleSet upgrades on the real control plane', () => {
   it.concurrent(
     'scale-in protection carries over to the replacements of protected VMs, and scale-in still spares them',
     async ({ expect, onTestFinished }) => {
-      const world = await newWorld({ onTestFinished }, 'keepprot');
-      await world.startOperator();
-      await createGroup(
-        world,
-        scaleSet(world, 'svc', {
-          vmSize: 'Standard_D2s_v5',
-          capacity: 4,
-          zones: ['1', '2'],
-          upgradePolicy: { mode: 'Automatic' },
-        }),
+      const { world, instances: before } = await startWithGroup(
+        { onTestFinished },
+        'keepprot',
+        (w) =>
+          scaleSet(w, 'svc', {
+            vmSize: 'Standard_D2s_v5',
+            capacity: 4,
+            zones: ['1', '2'],
+            upgradePolicy: { mode: 'Automatic' },
+          }),
+        { wait: 4 },
       );
-      const { instances: before } = await waitReady(world, 'ScaleSet', 'svc', 4);
       const guarded = before.slice(0, 2).map((i) => i.metadata.name);
       for (const name of guarded) {
         await world.admin.patch(
@@ -395,18 +393,18 @@ describeCluster('ScaleSet upgrades on the real control plane', () => {
   it.concurrent(
     'protected VMs survive upgrades (they stay stale, status says so) and scale-in',
     async ({ expect, onTestFinished }) => {
-      const world = await newWorld({ onTestFinished }, 'protect');
-      await world.startOperator();
-      await createGroup(
-        world,
-        scaleSet(world, 'app', {
-          vmSize: 'Standard_D2s_v5',
-          capacity: 4,
-          zones: ['1', '2'],
-          upgradePolicy: { mode: 'Automatic' },
-        }),
+      const { world, instances: before } = await startWithGroup(
+        { onTestFinished },
+        'protect',
+        (w) =>
+          scaleSet(w, 'app', {
+            vmSize: 'Standard_D2s_v5',
+            capacity: 4,
+            zones: ['1', '2'],
+            upgradePolicy: { mode: 'Automatic' },
+          }),
+        { wait: 4 },
       );
-      const { instances: before } = await waitReady(world, 'ScaleSet', 'app', 4);
       const kept = before[0] as Instance;
       await world.admin.patch(
         INSTANCES,

@@ -1,14 +1,9 @@
 // Groups as the scenarios create and change them, and snapshots of everything the operator owns, read
 // straight from the API server as the admin (never from the operator's cache).
-import {
-  API_GROUP_VERSION,
-  EASTUS,
-  type Instance,
-  type Region,
-  type RegionSpec,
-} from '../../../src/api/index.ts';
+import { API_GROUP_VERSION, type Instance, type Region, type RegionSpec } from '../../../src/api/index.ts';
 import { COMPUTEFLEETS, INSTANCES, REGIONS, SCALESETS } from '../../../src/controllers/resources.ts';
 import type { KubeClient, ResourceType } from '../../../src/runtime/index.ts';
+import { regionFixture, type RegionOptions } from '../../support/region-fixture.ts';
 
 export type GroupKind = 'ScaleSet' | 'ComputeFleet';
 
@@ -24,19 +19,9 @@ export function resourceOf(kind: GroupKind): ResourceType {
 
 export const groupKey = (g: GroupRef): string => `${g.kind}/${g.namespace}/${g.name}`;
 
-/** A copy of the built-in catalogue: VMs run at once, capacity × `capacityFactor`, no quotas. */
-export function regionManifest(name: string, edit?: (spec: RegionSpec) => void, capacityFactor = 1): Region {
-  const spec = structuredClone(EASTUS.spec);
-  spec.simulation.provisioningDelay = '0s';
-  spec.quotas = {};
-  for (const size of spec.vmSizes) {
-    for (const cell of size.capacity) {
-      cell.regular *= capacityFactor;
-      cell.spot *= capacityFactor;
-    }
-  }
-  edit?.(spec);
-  return { apiVersion: API_GROUP_VERSION, kind: 'Region', metadata: { name }, spec };
+/** A copy of the built-in catalogue: VMs run at once, no quotas; `options` edit it (e.g. capacityFactor). */
+export function regionManifest(name: string, options: RegionOptions = {}): Region {
+  return regionFixture(name, { provisioningDelay: '0s', quotas: {}, ...options });
 }
 
 export interface GroupManifest {

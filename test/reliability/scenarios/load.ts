@@ -110,7 +110,7 @@ export async function runLoadScenario(options: LoadOptions): Promise<LoadResult>
   return withScenario('load', options, async (s) => {
     const { admin } = s.plane;
     await s.plane.kubectlOk(['create', 'namespace', NAMESPACE]);
-    const region = regionManifest(REGION, undefined, capacityFactor(options.totalVms));
+    const region = regionManifest(REGION, { capacityFactor: capacityFactor(options.totalVms) });
     await admin.create(REGIONS, region);
     const logPath = join(s.logDir, 'operator.log');
     await writeFile(logPath, '');

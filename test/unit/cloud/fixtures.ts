@@ -3,12 +3,15 @@
 import {
   API_GROUP_VERSION,
   Instance,
-  Region,
   type InstancePhase,
   type Priority,
-  type RegionSpec,
-  type SimulatedFault,
+  type Region,
 } from '../../../src/api/index.ts';
+import {
+  regionFixture,
+  type RegionFixtureOptions,
+  type RegionOptions,
+} from '../../support/region-fixture.ts';
 
 export const T0 = new Date('2030-01-01T00:00:00.000Z');
 
@@ -19,16 +22,11 @@ export function at(offsetMs: number): Date {
 export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
 
-export interface RegionOverrides {
-  zones?: RegionSpec['zones'];
-  quotas?: RegionSpec['quotas'];
-  faults?: SimulatedFault[];
-  spotEvictionRatePerHour?: number;
-  seed?: number;
+/** The edits the cloud tests make; `capacity` replaces a size's capacity rows. */
+export type RegionOverrides = Omit<RegionOptions, 'capacity' | 'capacityRows'> & {
   /** Per size: replaces its capacity rows. */
-  capacity?: Record<string, RegionSpec['vmSizes'][number]['capacity']>;
-  provisioningDelay?: string;
-}
+  capacity?: RegionOptions['capacityRows'];
+};
 
 /**
  * Zones 1, 2 (5 fault domains) and 3 (3 fault domains). Sizes:
@@ -36,83 +34,80 @@ export interface RegionOverrides {
  * - D4s_v5 (DSv5, 4 vCPUs, 0.20 $/h, Spot 0.04): Regular 2/2/0, Spot 1/1/0 (no zone 3 row)
  * - E4s_v5 (ESv5, 4 vCPUs, 0.25 $/h, Spot 0.05): Regular 2/2/2, Spot 2/2/2
  * - B2s (BS, burstable, 2 vCPUs, 0.04 $/h): Regular 5/5/5, never Spot
+ * VMs boot in 5 s, no quotas, no evictions, seed 42.
  */
-export function testRegion(overrides: RegionOverrides = {}): Region {
-  const capacity = (name: string, rows: RegionSpec['vmSizes'][number]['capacity']) =>
-    overrides.capacity?.[name] ?? rows;
-  return Region.parse({
-    apiVersion: API_GROUP_VERSION,
-    kind: 'Region',
-    metadata: { name: 'testland' },
-    spec: {
-      zones: overrides.zones ?? [
-        { name: '1', faultDomains: 5 },
-        { name: '2', faultDomains: 5 },
-        { name: '3', faultDomains: 3 },
+const TESTLAND: RegionFixtureOptions['base'] = {
+  zones: [
+    { name: '1', faultDomains: 5 },
+    { name: '2', faultDomains: 5 },
+    { name: '3', faultDomains: 3 },
+  ],
+  vmSizes: [
+    {
+      name: 'Standard_D2s_v5',
+      family: 'DSv5',
+      vCPUs: 2,
+      memoryGiB: 8,
+      pricePerHour: 0.1,
+      spotPricePerHour: 0.02,
+      capacity: [
+        { zone: '1', regular: 3, spot: 2 },
+        { zone: '2', regular: 3, spot: 2 },
+        { zone: '3', regular: 3, spot: 2, spotPricePerHour: 0.03 },
       ],
-      vmSizes: [
-        {
-          name: 'Standard_D2s_v5',
-          family: 'DSv5',
-          vCPUs: 2,
-          memoryGiB: 8,
-          pricePerHour: 0.1,
-          spotPricePerHour: 0.02,
-          capacity: capacity('Standard_D2s_v5', [
-            { zone: '1', regular: 3, spot: 2 },
-            { zone: '2', regular: 3, spot: 2 },
-            { zone: '3', regular: 3, spot: 2, spotPricePerHour: 0.03 },
-          ]),
-        },
-        {
-          name: 'Standard_D4s_v5',
-          family: 'DSv5',
-          vCPUs: 4,
-          memoryGiB: 16,
-          pricePerHour: 0.2,
-          spotPricePerHour: 0.04,
-          capacity: capacity('Standard_D4s_v5', [
-            { zone: '1', regular: 2, spot: 1 },
-            { zone: '2', regular: 2, spot: 1 },
-          ]),
-        },
-        {
-          name: 'Standard_E4s_v5',
-          family: 'ESv5',
-          vCPUs: 4,
-          memoryGiB: 32,
-          category: 'MemoryOptimized',
-          pricePerHour: 0.25,
-          spotPricePerHour: 0.05,
-          capacity: capacity('Standard_E4s_v5', [
-            { zone: '1', regular: 2, spot: 2 },
-            { zone: '2', regular: 2, spot: 2 },
-            { zone: '3', regular: 2, spot: 2 },
-          ]),
-        },
-        {
-          name: 'Standard_B2s',
-          family: 'BS',
-          vCPUs: 2,
-          memoryGiB: 4,
-          burstable: true,
-          spotCapable: false,
-          pricePerHour: 0.04,
-          capacity: capacity('Standard_B2s', [
-            { zone: '1', regular: 5, spot: 0 },
-            { zone: '2', regular: 5, spot: 0 },
-            { zone: '3', regular: 5, spot: 0 },
-          ]),
-        },
-      ],
-      quotas: overrides.quotas ?? {},
-      simulation: {
-        provisioningDelay: overrides.provisioningDelay ?? '5s',
-        spotEvictionRatePerHour: overrides.spotEvictionRatePerHour ?? 0,
-        seed: overrides.seed ?? 42,
-        faults: overrides.faults ?? [],
-      },
     },
+    {
+      name: 'Standard_D4s_v5',
+      family: 'DSv5',
+      vCPUs: 4,
+      memoryGiB: 16,
+      pricePerHour: 0.2,
+      spotPricePerHour: 0.04,
+      capacity: [
+        { zone: '1', regular: 2, spot: 1 },
+        { zone: '2', regular: 2, spot: 1 },
+      ],
+    },
+    {
+      name: 'Standard_E4s_v5',
+      family: 'ESv5',
+      vCPUs: 4,
+      memoryGiB: 32,
+      category: 'MemoryOptimized',
+      pricePerHour: 0.25,
+      spotPricePerHour: 0.05,
+      capacity: [
+        { zone: '1', regular: 2, spot: 2 },
+        { zone: '2', regular: 2, spot: 2 },
+        { zone: '3', regular: 2, spot: 2 },
+      ],
+    },
+    {
+      name: 'Standard_B2s',
+      family: 'BS',
+      vCPUs: 2,
+      memoryGiB: 4,
+      burstable: true,
+      spotCapable: false,
+      pricePerHour: 0.04,
+      capacity: [
+        { zone: '1', regular: 5, spot: 0 },
+        { zone: '2', regular: 5, spot: 0 },
+        { zone: '3', regular: 5, spot: 0 },
+      ],
+    },
+  ],
+  quotas: {},
+  simulation: { provisioningDelay: '5s', spotEvictionRatePerHour: 0, seed: 42, faults: [] },
+};
+
+/** The small catalogue above, named testland, with `overrides` applied. */
+export function testRegion(overrides: RegionOverrides = {}): Region {
+  const { capacity, ...options } = overrides;
+  return regionFixture('testland', {
+    base: TESTLAND,
+    ...options,
+    ...(capacity === undefined ? {} : { capacityRows: capacity }),
   });
 }
 

@@ -5,17 +5,14 @@ import {
   ComputeFleet,
   INSTANCE_LABELS,
   Instance,
-  Region,
   ScaleSet,
   type InstancePhase,
   type Priority,
 } from '../../../src/api/index.ts';
+import { regionFixture } from '../../support/region-fixture.ts';
 
-export const REGION = Region.parse({
-  apiVersion: API_GROUP_VERSION,
-  kind: 'Region',
-  metadata: { name: 'eastus' },
-  spec: {
+export const REGION = regionFixture('eastus', {
+  base: {
     zones: [
       { name: '1', faultDomains: 5 },
       { name: '2', faultDomains: 5 },

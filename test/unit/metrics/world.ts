@@ -7,13 +7,13 @@ import {
   ScaleSet,
   type Instance,
 } from '../../../src/api/index.ts';
+import { regionFixture } from '../../support/region-fixture.ts';
 import { instanceOf } from './fixtures.ts';
 
 /** eastus' catalogue with `faultDomains` fault domains in each of its 3 zones. */
 export function regionWithFaultDomains(faultDomains: number): Region {
-  return Region.parse({
-    ...EASTUS,
-    spec: { ...EASTUS.spec, zones: EASTUS.spec.zones.map((z) => ({ ...z, faultDomains })) },
+  return regionFixture(EASTUS.metadata.name, {
+    zones: EASTUS.spec.zones.map((z) => ({ ...z, faultDomains })),
   });
 }
 
