@@ -25,6 +25,8 @@ export interface RegionInstances {
   /** The Instance under `namespace/name`, as the caller's cache shows it. */
   get(key: string): DeepReadonly<Instance> | undefined;
   list(): readonly DeepReadonly<Instance>[];
+  /** How many Instances the region has (every phase), without building the list. */
+  size(): number;
   /** Pools with any VM counted; a pool with all counts 0 may or may not appear. */
   counts(): Iterable<PoolCount>;
 }
@@ -85,7 +87,12 @@ export function regionInstances(source: RegionInstancesSource): RegionInstances 
   const byKey = new Map(list.map((i) => [instanceKey(i), i]));
   const pools = new Map<string, PoolCount>();
   for (const instance of list) count(pools, instance);
-  return { get: (key) => byKey.get(key), list: () => list, counts: () => pools.values() };
+  return {
+    get: (key) => byKey.get(key),
+    list: () => list,
+    size: () => list.length,
+    counts: () => pools.values(),
+  };
 }
 
 /** Where the live view reads the Instances themselves: the operator's cache. */
@@ -93,6 +100,8 @@ export interface InstanceLookup {
   get(key: string): DeepReadonly<Instance> | undefined;
   /** The Instances of one region. */
   inRegion(region: string): readonly DeepReadonly<Instance>[];
+  /** How many they are, when the cache can say without building the list (an index's size). */
+  countInRegion?(region: string): number;
 }
 
 /**
@@ -129,6 +138,7 @@ export class LedgerCounts {
     return {
       get: (key) => this.lookup.get(key),
       list: () => this.lookup.inRegion(name),
+      size: () => this.lookup.countInRegion?.(name) ?? this.lookup.inRegion(name).length,
       counts: () => this.poolsOf(name).values(),
     };
   }

@@ -140,6 +140,7 @@ export function createOperator(options: OperatorOptions): Operator {
   const ledger = new LedgerCounts({
     get: (key) => instances.store.get(key),
     inRegion: (region) => instances.store.byIndex(REGION_INDEX, region),
+    countInRegion: (region) => instances.store.countByIndex(REGION_INDEX, region),
   });
   instances.addEventHandler({
     onAdd: (instance) => {

@@ -86,9 +86,10 @@ export class RegionReconciler {
       this.pacer.forget(request.key);
       return {};
     }
-    // Before the spec check: an invalid Region in use must not be deletable either.
+    // Before the spec check: an invalid Region in use must not be deletable either. Every Instance event
+    // of the region comes here (before the pacing below), so the count is the index's size, not a list.
     const inRegion = this.deps.regionInstances(region.metadata.name);
-    if (!(await this.guardDeletion(region, inRegion.list().length))) return {};
+    if (!(await this.guardDeletion(region, inRegion.size()))) return {};
     const check = checkRegion(region);
     if (!check.ok) {
       // Server-side apply cannot write the status of an object that does not match its schema either:

@@ -17,6 +17,8 @@ export interface ReadonlyStore<T extends KubeObject> {
   list(): DeepReadonly<T>[];
   /** Objects whose index function returned `value` for the index `indexName`. */
   byIndex(indexName: string, value: string): DeepReadonly<T>[];
+  /** How many objects `byIndex` would return, in O(1). */
+  countByIndex(indexName: string, value: string): number;
 }
 
 export class ObjectStore<T extends KubeObject> implements ReadonlyStore<T> {
@@ -51,6 +53,13 @@ export class ObjectStore<T extends KubeObject> implements ReadonlyStore<T> {
 
   list(): DeepReadonly<T>[] {
     return [...this.objects.values()];
+  }
+
+  /** How many objects `byIndex` would return, in O(1). */
+  countByIndex(indexName: string, value: string): number {
+    const index = this.indexes.get(indexName);
+    if (index === undefined) throw new Error(`no index named ${indexName}`);
+    return index.get(value)?.size ?? 0;
   }
 
   byIndex(indexName: string, value: string): DeepReadonly<T>[] {
