@@ -31,9 +31,13 @@ describe('ObjectStore', () => {
     store.set(instance('web-1', '4', '1', 'api'));
     expect(store.byIndex('owner', 'ns/web').map(objectKey)).toEqual(['ns/web-0']);
     expect(store.byIndex('owner', 'ns/api').map(objectKey).sort()).toEqual(['ns/api-0', 'ns/web-1']);
+    expect(store.countByIndex('owner', 'ns/api')).toBe(2);
 
     store.delete('ns/web-0');
     expect(store.byIndex('owner', 'ns/web')).toEqual([]);
+    expect(store.countByIndex('owner', 'ns/web')).toBe(0);
+    expect(store.countByIndex('owner', 'ns/nobody')).toBe(0);
+    expect(() => store.countByIndex('nothing', 'x')).toThrow(/no index named nothing/);
     expect(store.has('ns/web-0')).toBe(false);
   });
 
