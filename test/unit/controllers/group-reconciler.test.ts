@@ -3,58 +3,11 @@
 // one reconcile does — creates, deletes, status, conditions, Events — for the ScaleSet adapter with upgrades,
 // as the operator wires it.
 import { describe, expect, test } from 'vitest';
-import { API_GROUP_VERSION, EASTUS, type Instance } from '../../../src/api/index.ts';
-import type { GroupObject } from '../../../src/controllers/group.ts';
-import { INSTANCES, REGIONS, SCALESETS } from '../../../src/controllers/resources.ts';
-import { scaleSetAdapter } from '../../../src/controllers/scaleset.ts';
-import { withUpgrades } from '../../../src/controllers/upgrades.ts';
-import { MemoryCluster } from './support/memory-cluster.ts';
+import type { Instance } from '../../../src/api/index.ts';
+import { INSTANCES } from '../../../src/controllers/resources.ts';
+import { NS, scaleSetWorld } from './support/scaleset-world.ts';
 
-const NS = 'team';
-
-function world(spec: Record<string, unknown>) {
-  const cluster = new MemoryCluster();
-  cluster.add(REGIONS, { ...structuredClone(EASTUS), metadata: { name: 'eastus' } });
-  const adapter = withUpgrades(scaleSetAdapter, {
-    client: cluster.client,
-    events: cluster.eventRecorder,
-    metrics: cluster.metrics.lifecycle,
-    galleryImages: cluster.galleryImages,
-  });
-  const reconcile = cluster.reconciler(adapter, cluster.scaleSets);
-  cluster.add(SCALESETS, {
-    apiVersion: API_GROUP_VERSION,
-    kind: 'ScaleSet',
-    metadata: { name: 'web', namespace: NS },
-    spec: { region: 'eastus', vmSize: 'Standard_D2s_v5', zones: ['1', '2', '3'], ...spec },
-  });
-  const group = () => cluster.scaleSets.get(`${NS}/web`) as GroupObject;
-  const instances = () =>
-    cluster.instances.list().filter((i) => i.metadata.deletionTimestamp === undefined) as Instance[];
-  const byZone = () => {
-    const counts: Record<string, number> = {};
-    for (const i of instances()) counts[i.spec.zone] = (counts[i.spec.zone] ?? 0) + 1;
-    return counts;
-  };
-  const condition = (type: string) => {
-    const found = group().status?.conditions?.find((c) => c.type === type);
-    return found && { status: found.status, reason: found.reason };
-  };
-  // Past the reconciler's pacing (a group whose spec did not change is looked at at most twice a second).
-  const reconcileLater = () => {
-    cluster.clock.advance(1_000);
-    return reconcile(NS, 'web');
-  };
-  /** Reconciles, then lets the cloud run every new VM and the Instance controller release deleted ones. */
-  const settle = async () => {
-    await reconcileLater();
-    for (const i of instances())
-      if (i.status?.phase === undefined) cluster.setPhase(i.metadata.name, NS, 'Running');
-    cluster.releaseDeleted();
-    await reconcileLater();
-  };
-  return { cluster, reconcile: reconcileLater, settle, group, instances, byZone, condition };
-}
+const world = scaleSetWorld;
 
 describe('one reconcile of a ScaleSet', () => {
   test.each([
@@ -67,7 +20,7 @@ describe('one reconcile of a ScaleSet', () => {
     { name: 'regional', spec: { capacity: 3, zones: [] }, zones: { '': 3 } },
   ])('creates exactly the plan ($name) and says Provisioning', async ({ spec, zones }) => {
     const w = world(spec);
-    await w.reconcile();
+    await w.step();
     expect(w.byZone()).toEqual(zones);
     expect(w.condition('Ready')).toEqual({ status: 'False', reason: 'Provisioning' });
     expect(w.cluster.events.map((e) => e.reason)).toContain('ScaledOut');
@@ -79,26 +32,26 @@ describe('one reconcile of a ScaleSet', () => {
     expect(w.condition('Ready')).toEqual({ status: 'True', reason: 'AllInstancesRunning' });
     expect(w.group().status?.['readyInstances']).toBe(6);
     const writes = w.cluster.writes.length;
-    await w.reconcile();
+    await w.step();
     expect(w.cluster.writes.slice(writes)).toEqual([]);
   });
 
   test('an invalid spec: Ready=False InvalidSpec naming the field, and no running VM is deleted', async () => {
     const w = world({ capacity: 3 });
     await w.settle();
-    w.cluster.editSpec(SCALESETS, { namespace: NS, name: 'web' }, (spec) => {
+    w.editSpec((spec) => {
       spec['zones'] = ['1', '2', '9'];
     });
-    await w.reconcile();
+    await w.step();
     expect(w.condition('Ready')).toEqual({ status: 'False', reason: 'InvalidSpec' });
-    expect(w.instances()).toHaveLength(3);
+    expect(w.live()).toHaveLength(3);
     expect(w.cluster.writes.filter((write) => write.startsWith('delete'))).toEqual([]);
   });
 
   test('paused: the plan is in status, nothing is created', async () => {
     const w = world({ capacity: 4, paused: true });
-    await w.reconcile();
-    expect(w.instances()).toEqual([]);
+    await w.step();
+    expect(w.live()).toEqual([]);
     expect(w.condition('Ready')).toEqual({ status: 'False', reason: 'Paused' });
     expect(w.group().status?.['plan']).toMatchObject({ creates: expect.any(Array) as unknown });
   });
@@ -106,7 +59,7 @@ describe('one reconcile of a ScaleSet', () => {
   test('strict zoneBalance with both zone-1 VMs protected: 6 → 3 stops at 2/1/1, ZoneBalanceBlocked', async () => {
     const w = world({ capacity: 6, zoneBalance: true });
     await w.settle();
-    for (const i of w.instances().filter((x) => x.spec.zone === '1')) {
+    for (const i of w.live().filter((x) => x.spec.zone === '1')) {
       await w.cluster.client.patch(
         INSTANCES,
         { namespace: NS, name: i.metadata.name },
@@ -116,7 +69,7 @@ describe('one reconcile of a ScaleSet', () => {
         },
       );
     }
-    w.cluster.editSpec(SCALESETS, { namespace: NS, name: 'web' }, (spec) => {
+    w.editSpec((spec) => {
       spec['capacity'] = 3;
     });
     await w.settle();
@@ -127,9 +80,9 @@ describe('one reconcile of a ScaleSet', () => {
   test('Deallocated Spot VMs count toward capacity but keep Ready False (InstancesDeallocated)', async () => {
     const w = world({ capacity: 4, priority: 'Spot', spot: { evictionPolicy: 'Deallocate' } });
     await w.settle();
-    for (const i of w.instances().slice(0, 2)) w.cluster.setPhase(i.metadata.name, NS, 'Deallocated');
-    await w.reconcile();
-    expect(w.instances()).toHaveLength(4);
+    for (const i of w.live().slice(0, 2)) w.cluster.setPhase(i.metadata.name, NS, 'Deallocated');
+    await w.step();
+    expect(w.live()).toHaveLength(4);
     expect(w.condition('Ready')).toEqual({ status: 'False', reason: 'InstancesDeallocated' });
     expect(w.condition('Degraded')).toEqual({ status: 'True', reason: 'InstancesDeallocated' });
   });
@@ -137,7 +90,7 @@ describe('one reconcile of a ScaleSet', () => {
   test('an Automatic upgrade hands the scale-in protection of the VMs it replaces to their replacements', async () => {
     const w = world({ capacity: 4, zones: ['1', '2'], upgradePolicy: { mode: 'Automatic' } });
     await w.settle();
-    const guarded = w.instances()[0] as Instance;
+    const guarded = w.live()[0] as Instance;
     await w.cluster.client.patch(
       INSTANCES,
       { namespace: NS, name: guarded.metadata.name },
@@ -146,12 +99,12 @@ describe('one reconcile of a ScaleSet', () => {
         body: { spec: { ...guarded.spec, protection: { fromScaleIn: true, fromScaleSetActions: false } } },
       },
     );
-    w.cluster.editSpec(SCALESETS, { namespace: NS, name: 'web' }, (spec) => {
+    w.editSpec((spec) => {
       spec['vmSize'] = 'Standard_D4s_v5';
     });
     await w.settle();
     await w.settle();
-    const now = w.instances();
+    const now = w.live();
     expect(now.map((i) => i.spec.vmSize)).toEqual(Array<string>(4).fill('Standard_D4s_v5'));
     expect(now.filter((i) => i.spec.protection.fromScaleIn)).toHaveLength(1);
     expect(now.map((i) => i.metadata.name)).not.toContain(guarded.metadata.name);

@@ -3,46 +3,15 @@
 // manual scale after it is clamped to the profile's bounds; unhealthy VMs past the grace period are replaced
 // in batches of 5 % of capacity (at least 1), protected ones never.
 import { describe, expect, test } from 'vitest';
-import { API_GROUP_VERSION, EASTUS, type Instance } from '../../../src/api/index.ts';
-import type { GroupObject } from '../../../src/controllers/group.ts';
-import { INSTANCES, REGIONS, SCALESETS } from '../../../src/controllers/resources.ts';
-import { scaleSetAdapter } from '../../../src/controllers/scaleset.ts';
-import { ScaleSetLifecycle } from '../../../src/controllers/scaleset-lifecycle.ts';
-import { MemoryCluster } from './support/memory-cluster.ts';
+import { INSTANCES } from '../../../src/controllers/resources.ts';
+import { NS, scaleSetWorld } from './support/scaleset-world.ts';
 
-const NS = 'team';
 const MINUTE = 60_000;
 
 function world(spec: Record<string, unknown>) {
-  const cluster = new MemoryCluster();
-  cluster.add(REGIONS, { ...structuredClone(EASTUS), metadata: { name: 'eastus' } });
-  const lifecycle = new ScaleSetLifecycle({
-    client: cluster.client,
-    statusWriter: cluster.statusWriter,
-    events: cluster.eventRecorder,
-    clock: cluster.clock,
-  });
-  const reconcile = cluster.reconciler(scaleSetAdapter, cluster.scaleSets, lifecycle);
-  cluster.add(SCALESETS, {
-    apiVersion: API_GROUP_VERSION,
-    kind: 'ScaleSet',
-    metadata: { name: 'web', namespace: NS },
-    spec: { region: 'eastus', vmSize: 'Standard_D2s_v5', zones: ['1', '2', '3'], ...spec },
-  });
-  const group = () => cluster.scaleSets.get(`${NS}/web`) as GroupObject;
-  const capacity = () => (group().spec as { capacity: number }).capacity;
-  const live = () =>
-    cluster.instances.list().filter((i) => i.metadata.deletionTimestamp === undefined) as Instance[];
-  const step = async (ms = 1_000) => {
-    cluster.clock.advance(ms);
-    await reconcile(NS, 'web');
-  };
-  const cloud = () => {
-    for (const i of live())
-      if (i.status?.phase === undefined) cluster.setPhase(i.metadata.name, NS, 'Running');
-    cluster.releaseDeleted();
-  };
-  return { cluster, group, capacity, live, step, cloud };
+  const w = scaleSetWorld(spec);
+  const capacity = () => (w.group().spec as { capacity: number }).capacity;
+  return { ...w, capacity };
 }
 
 describe('schedule autoscale', () => {
@@ -72,7 +41,7 @@ describe('schedule autoscale', () => {
     await w.step(start - w.cluster.clock.now());
     expect(w.capacity()).toBe(5);
     expect(w.cluster.writes).toContain('scale scalesets web');
-    w.cluster.editSpec(SCALESETS, { namespace: NS, name: 'web' }, (spec) => {
+    w.editSpec((spec) => {
       spec['capacity'] = 20;
     });
     await w.step();

@@ -3,68 +3,26 @@
 // flight when strict zoneBalance is turned on is abandoned and its extra VM taken back as that, not as a
 // scale-in.
 import { expect, test } from 'vitest';
-import { API_GROUP_VERSION, EASTUS, type Instance } from '../../../src/api/index.ts';
-import type { GroupObject } from '../../../src/controllers/group.ts';
-import { REGIONS, SCALESETS } from '../../../src/controllers/resources.ts';
-import { scaleSetAdapter } from '../../../src/controllers/scaleset.ts';
-import { ScaleSetLifecycle } from '../../../src/controllers/scaleset-lifecycle.ts';
-import { MemoryCluster } from './support/memory-cluster.ts';
-
-const NS = 'team';
+import { EASTUS } from '../../../src/api/index.ts';
+import { REGIONS } from '../../../src/controllers/resources.ts';
+import { scaleSetWorld } from './support/scaleset-world.ts';
 
 function world() {
-  const cluster = new MemoryCluster();
-  const region = structuredClone(EASTUS);
-  region.metadata = { name: 'eastus' };
-  for (const zone of region.spec.zones) if (zone.name === '3') zone.available = false;
-  cluster.add(REGIONS, region);
-  const lifecycle = new ScaleSetLifecycle({
-    client: cluster.client,
-    statusWriter: cluster.statusWriter,
-    events: cluster.eventRecorder,
-    clock: cluster.clock,
-  });
-  const reconcile = cluster.reconciler(scaleSetAdapter, cluster.scaleSets, lifecycle);
-  cluster.add(SCALESETS, {
-    apiVersion: API_GROUP_VERSION,
-    kind: 'ScaleSet',
-    metadata: { name: 'web', namespace: NS },
-    spec: {
-      region: 'eastus',
-      vmSize: 'Standard_D2s_v5',
-      zones: ['1', '2', '3'],
-      capacity: 9,
-      resiliencyPolicy: { automaticZoneRebalancing: { enabled: true } },
+  const w = scaleSetWorld(
+    { capacity: 9, resiliencyPolicy: { automaticZoneRebalancing: { enabled: true } } },
+    (region) => {
+      for (const zone of region.spec.zones) if (zone.name === '3') zone.available = false;
     },
-  });
-  const live = () =>
-    cluster.instances.list().filter((i) => i.metadata.deletionTimestamp === undefined) as Instance[];
-  const byZone = () => {
-    const counts: Record<string, number> = {};
-    for (const i of live()) counts[i.spec.zone] = (counts[i.spec.zone] ?? 0) + 1;
-    return counts;
-  };
-  const step = async () => {
-    cluster.clock.advance(1_000);
-    await reconcile(NS, 'web');
-  };
-  /** The cloud runs every new VM; the Instance controller releases the deleted ones. */
-  const cloud = () => {
-    for (const i of live())
-      if (i.status?.phase === undefined) cluster.setPhase(i.metadata.name, NS, 'Running');
-    cluster.releaseDeleted();
-  };
+  );
   const zone3Back = () => {
-    cluster.editSpec(REGIONS, { name: 'eastus' }, (spec) => {
+    w.cluster.editSpec(REGIONS, { name: 'eastus' }, (spec) => {
       for (const zone of spec['zones'] as { name: string; available: boolean }[])
         if (zone.name === '3') zone.available = true;
     });
   };
   const rebalance = () =>
-    (cluster.scaleSets.get(`${NS}/web`) as GroupObject).status?.['rebalance'] as
-      { phase: string; moved: number; message?: string } | undefined;
-  const reasons = () => cluster.events.map((e) => e.reason);
-  return { cluster, live, byZone, step, cloud, zone3Back, rebalance, reasons };
+    w.group().status?.['rebalance'] as { phase: string; moved: number; message?: string } | undefined;
+  return { ...w, zone3Back, rebalance };
 }
 
 test('a recovered zone is refilled one move at a time: create in it, then delete from the fullest', async () => {
@@ -115,7 +73,7 @@ test('strict zoneBalance turned on mid-move: the move ends, its extra VM goes as
   await w.step();
   await w.step();
   expect(w.live()).toHaveLength(10);
-  w.cluster.editSpec(SCALESETS, { namespace: NS, name: 'web' }, (spec) => {
+  w.editSpec((spec) => {
     spec['zoneBalance'] = true;
   });
   await w.step();
