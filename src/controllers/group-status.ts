@@ -10,7 +10,7 @@ import type {
   Region,
   UnavailableOffering,
 } from '../api/index.ts';
-import type { Plan, PriorityOutcome, ShortfallReason } from '../engine/index.ts';
+import { roundHourly, type Plan, type PriorityOutcome, type ShortfallReason } from '../engine/index.ts';
 import { eligibleCells, placementGrid, spreadOf } from '../metrics/spread.ts';
 import {
   computeConditions,
@@ -30,11 +30,6 @@ export interface PlacementCounts {
   spread: { zoneSkew: number; faultDomainSkew: number; largestZoneShare: number };
   hourlyCost: number;
   readyInstances: number;
-}
-
-/** Rounds a USD amount so float noise from summing never shows up as a status change. */
-export function roundUsd(value: number): number {
-  return Math.round(value * 1e6) / 1e6;
 }
 
 export function placementCounts(
@@ -69,7 +64,7 @@ export function placementCounts(
     byFaultDomain,
     bySize: [...bySize].sort(([a], [b]) => (a < b ? -1 : 1)).map(([vmSize, count]) => ({ vmSize, count })),
     spread: { ...spread, largestZoneShare: Math.round(spread.largestZoneShare * 1e4) / 1e4 },
-    hourlyCost: roundUsd(hourlyCost),
+    hourlyCost: roundHourly(hourlyCost),
     readyInstances,
   };
 }
@@ -94,7 +89,7 @@ export function planSummary(plan: Plan): PlanSummary {
         reason: o.reasons[0]?.reason ?? 'CapacityShortfall',
         message: o.reasons.map((r) => r.message).join('; '),
       })),
-    projectedHourlyCost: roundUsd(plan.hourlyCost),
+    projectedHourlyCost: roundHourly(plan.hourlyCost),
     decisions: [...plan.decisions],
     ...(plan.searchLimitReached ? { searchLimitReached: true } : {}),
   };

@@ -440,7 +440,6 @@ export class GroupReconciler<S> {
       }
       // Protection carries over to the replacements of protected VMs, as Azure keeps it through an upgrade.
       const owed = Math.min(protection?.owed ?? 0, objects.length);
-      const protectedNames = new Set(objects.slice(0, owed).map((o) => o.metadata.name));
       for (const object of objects.slice(0, owed)) object.spec.protection.fromScaleIn = true;
       let protectedCreated = 0;
       this.expectations.expect(ownerValue, { creates: objects.map((o) => o.metadata.name) });
@@ -452,12 +451,12 @@ export class GroupReconciler<S> {
           try {
             await this.deps.client.create(INSTANCES, object);
             created += 1;
-            if (protectedNames.has(object.metadata.name)) protectedCreated += 1;
+            if (object.spec.protection.fromScaleIn) protectedCreated += 1;
             this.deps.metrics.instanceCreated(this.metricGroup(group), object.spec.priority);
           } catch (error) {
             // Created by an earlier attempt whose answer we never saw: the cache will show it.
             if (!isAlreadyExists(error)) throw error;
-            if (protectedNames.has(object.metadata.name)) protectedCreated += 1;
+            if (object.spec.protection.fromScaleIn) protectedCreated += 1;
           }
         },
         (notCreated, uncertain) => {

@@ -17,6 +17,7 @@ import {
   type ScaleSetSpec,
 } from '../api/index.ts';
 import type { Plan } from '../engine/index.ts';
+import { blockingEntry } from '../engine/pools.ts';
 import { decideRebalance, skewOf, zoneCounts, type InFlightMove } from '../engine/rebalance.ts';
 import { decideRepairs } from '../engine/repairs.ts';
 import { decideAutoscale, nextScheduleChange } from '../engine/schedule.ts';
@@ -104,17 +105,12 @@ export function placeableZones(
     spec.vmSize !== undefined ? [spec.vmSize] : (spec.skuProfile?.vmSizes.map((s) => s.name) ?? []);
   const priorities: ('Regular' | 'Spot')[] =
     spec.priorityMix === undefined ? [spec.priority] : ['Regular', 'Spot'];
-  const blocked = (size: string, zone: string, priority: string) =>
-    unavailable.some(
-      (u) =>
-        u.size === size &&
-        (u.zone === undefined || u.zone === zone) &&
-        (u.priority === undefined || u.priority === priority),
-    );
   return region.spec.zones
     .filter((z) => z.available)
     .map((z) => z.name)
-    .filter((zone) => sizes.some((size) => priorities.some((p) => !blocked(size, zone, p))));
+    .filter((zone) =>
+      sizes.some((size) => priorities.some((p) => !blockingEntry(unavailable, size, zone, p))),
+    );
 }
 
 export interface ScaleSetLifecycleDeps {

@@ -213,7 +213,8 @@ async function scaleSetLifecycle(
   const owed =
     owedBefore + instances.filter((i) => gone.has(i.metadata.name) && i.spec.protection.fromScaleIn).length;
   const before = remembered?.revision ?? recorded?.revision ?? 0;
-  const record = bookkeeping(upgradeStatus(mode, targetModelHash, acted), owed);
+  const stepStatus = upgradeStatus(mode, targetModelHash, acted);
+  const record = bookkeeping(stepStatus, owed);
   const previousRecord = remembered?.record ?? (recorded ? bookkeeping(recorded, owedBefore) : '');
   const memoryEntry: MemoryEntry = {
     memory: acted.memory,
@@ -224,7 +225,7 @@ async function scaleSetLifecycle(
   };
   memories.set(memoryKey, memoryEntry);
   const statusOf = () => ({
-    ...upgradeStatus(mode, targetModelHash, acted),
+    ...stepStatus,
     ...(memoryEntry.revision > 0 ? { revision: memoryEntry.revision } : {}),
     ...owedField(memoryEntry.protectionOwed),
   });
@@ -250,10 +251,7 @@ async function scaleSetLifecycle(
         // A revision of its own: a status write before the creates (a new generation reported early) may
         // already carry this step's revision with the protections still owed.
         memoryEntry.revision += 1;
-        memoryEntry.record = bookkeeping(
-          upgradeStatus(mode, targetModelHash, acted),
-          memoryEntry.protectionOwed,
-        );
+        memoryEntry.record = bookkeeping(stepStatus, memoryEntry.protectionOwed);
         status.upgrade = statusOf();
       },
     },

@@ -82,8 +82,8 @@ export function plan(input: PlanInput): Plan {
 /** The not-yet-running VMs strict balance takes back after `result`, when it leaves the zones apart. */
 function strictTrims(input: PlanInput, result: Plan): DeleteDecision[] {
   const { spec } = input;
-  const zones = placementZones(spec);
-  if (spec.zonePolicy.kind !== 'Balanced' || !spec.zonePolicy.strict || zones.length < 2) return [];
+  const zones = strictZonesOf(spec, placementZones(spec));
+  if (zones === undefined) return [];
   const totals = new Map<string, number>();
   for (const cell of result.distribution) totals.set(cell.zone, (totals.get(cell.zone) ?? 0) + cell.count);
   const deleted = new Set(result.deletes.map((d) => d.id));
@@ -93,6 +93,13 @@ function strictTrims(input: PlanInput, result: Plan): DeleteDecision[] {
     totals,
     rule: spec.scaleInRule,
   });
+}
+
+/** The zones strict balance holds within 1 of each other, or undefined without strict balance. */
+function strictZonesOf(spec: PlanInput['spec'], zones: readonly string[]): readonly string[] | undefined {
+  return spec.zonePolicy.kind === 'Balanced' && spec.zonePolicy.strict && zones.length > 1
+    ? zones
+    : undefined;
 }
 
 function vCpusIn(input: PlanInput, size: string): number {
@@ -109,8 +116,7 @@ function planOnce(input: PlanInput): Plan {
   const zoneSet = new Set(zones);
   const domains = (zone: string) => domainsOf(zoneInfo(region, zone), spec.platformFaultDomainCount);
   const occupancy = Occupancy.of(state.ledger);
-  const strictZones =
-    spec.zonePolicy.kind === 'Balanced' && spec.zonePolicy.strict && zones.length > 1 ? zones : undefined;
+  const strictZones = strictZonesOf(spec, zones);
 
   const deletes: DeleteDecision[] = state.failed
     .filter((instance) => !instance.protectedFromScaleIn && !instance.protectedFromScaleSetActions)
