@@ -170,6 +170,7 @@ interface CallOptions {
 }
 
 type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>>;
+type ComposeInterceptor = Parameters<Dispatcher['compose']>[0];
 
 /**
  * One connection pool per client. client-node 2.0.1 builds a new undici Agent — so a new TCP and TLS
@@ -186,7 +187,8 @@ class SharedConnections {
     const created = context.getDispatcher();
     if (created === undefined) return;
     if (this.dispatcher === undefined) {
-      this.dispatcher = created;
+      this.dispatcher = created.compose(http1Only);
+      context.setDispatcher(this.dispatcher);
       return;
     }
     if (created === this.dispatcher) return;
@@ -194,6 +196,18 @@ class SharedConnections {
     void created.close().catch(() => undefined);
   }
 }
+
+/**
+ * Keeps the shared pool on HTTP/1.1. undici 8 negotiates HTTP/2 by default, which multiplexes every
+ * request of the pool over one connection; after a kube-apiserver crash the reliability suite saw that
+ * one session wedge: every request and list of the operator timed out for minutes while other clients
+ * were served (the finalizers of 41 deleted Instances stayed). With HTTP/1.1 a dead connection fails
+ * only the request on it, and the pool opens a new one. Watches use connections of their own.
+ */
+const http1Only: ComposeInterceptor = (dispatch) => (options, handler) =>
+  dispatch({ ...options, ...HTTP1_ONLY }, handler);
+/** undici's Agent reads `allowH2` per dispatch (its DispatchOptions type does not list it yet). */
+const HTTP1_ONLY: { allowH2: boolean } = { allowH2: false };
 
 // ---------------------------------------------------------------------------------------------------
 // Write fencing
