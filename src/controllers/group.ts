@@ -1,15 +1,23 @@
 // The reconcile shared by ScaleSets and ComputeFleets: read the group, its Region and its Instances from
-// the caches; refuse an invalid spec (status InvalidSpec, instances untouched); ask the engine for a plan;
-// unless paused, delete and create exactly the difference; write status. The kind-specific parts (spec
-// parsing, normalisation, status shape) come from a `GroupAdapter`.
+// the caches; refuse an invalid spec (status InvalidSpec, instances untouched); run the group's ordered
+// steps (steps/: ScaleSet autoscale, image, upgrade, place, repair, rebalance; ComputeFleet place), carrying
+// out what each asks for before the next runs — one function sends every delete — and write status once.
+// The kind-specific data mapping (spec parsing, normalisation, status shape) comes from a `GroupAdapter`.
 import type { Logger } from 'pino';
-import type { FieldError, Instance, ObjectMeta, Region, UnavailableOffering } from '../api/index.ts';
+import type {
+  FieldError,
+  Instance,
+  InstanceStatus,
+  ObjectMeta,
+  Region,
+  UnavailableOffering,
+} from '../api/index.ts';
 import type { CloudProvider, RegionInstances, UnavailableOfferingsByRegion } from '../cloud/index.ts';
-import { toEngineRegion, toEngineUnavailable } from '../cloud/index.ts';
-import { plan as planPlacement, type GroupSpec, type Plan } from '../engine/index.ts';
-import type { LifecycleMetrics, TerminationReason } from '../metrics/index.ts';
+import type { GroupSpec, Plan } from '../engine/index.ts';
+import type { LifecycleMetrics } from '../metrics/index.ts';
 import {
   eventSubjectOf,
+  formatTime,
   isAlreadyExists,
   isBeingDeleted,
   isNotFound,
@@ -23,7 +31,7 @@ import {
   type ReconcileContext,
   type ReconcileRequest,
   type ReconcileResult,
-  type ResourceClient,
+  type KubeClient,
   type ResourceType,
   type StatusWriter,
   writePooled,
@@ -46,12 +54,18 @@ import {
   newInstance,
   ownerIndexValue,
   phaseOf,
-  toCurrentInstance,
   type GroupKind,
   type InstanceModel,
 } from './instances.ts';
 import { checkRegion, describeErrors } from './region-spec.ts';
-import type { GroupLifecycle, LifecycleActions, LifecycleBefore } from './scaleset-lifecycle.ts';
+import type {
+  GroupStep,
+  PlacementHints,
+  PlanToApply,
+  StepDeletes,
+  StepResult,
+  StepState,
+} from './steps/step.ts';
 import { INSTANCES } from './resources.ts';
 
 /** A group object as the cache holds it: only metadata is trusted before the spec is parsed. */
@@ -92,56 +106,18 @@ export interface GroupAdapter<S> {
   }): Record<string, unknown>;
   /** Called after a status write carried `status` (not called when nothing changed). */
   afterStatusWritten?(group: DeepReadonly<GroupObject>, status: Record<string, unknown>): void;
-  /**
-   * Lifecycle work before placement (ScaleSet: resolve the image, roll stale instances onto the model).
-   * A refusal is handled like an invalid spec: nothing is deleted.
-   */
-  lifecycle?(input: LifecycleInput<S>): Promise<LifecycleResult<S> | LifecycleRefusal>;
+  /** The spec with `extra` VMs on top of its capacity (an upgrade's surge); kinds without surges omit it. */
+  withSurge?(spec: S, extra: number): S;
 }
 
-export interface LifecycleInput<S> {
-  group: DeepReadonly<GroupObject>;
-  spec: S;
-  region: DeepReadonly<Region>;
-  /** The live instances. */
-  instances: readonly DeepReadonly<Instance>[];
-  now: Date;
-  logger: Logger;
-  /**
-   * Tell the reconciler about deletes before they are sent, then which were certainly not done and which
-   * failed without saying whether they happened.
-   */
-  expectDeletes(names: readonly string[]): void;
-  notDeleted(names: readonly string[], uncertain?: readonly string[]): void;
-}
-
-export interface LifecycleResult<S> {
-  refused?: false;
-  /** The spec placement uses (e.g. with the image version resolved, capacity plus a surge). */
-  spec: S;
-  /** The live instances after the hook's deletes. */
-  instances: readonly DeepReadonly<Instance>[];
-  status: Record<string, unknown>;
-  /** Replace the common conditions of the same type, or add new types. */
-  conditions: readonly ConditionUpdate[];
-  requeueAfterMs?: number | undefined;
-  /** Adjusts the plan before it is applied (e.g. image replica throughput). */
-  limitPlan?(plan: Plan): Plan;
-  /**
-   * Scale-in protection owed to replacements (an upgrade replaced protected VMs): the first `owed` new VMs
-   * are created protected, and `created` is told how many were.
-   */
-  protection?: { owed: number; created(count: number): void };
-}
-
-export interface LifecycleRefusal {
-  refused: true;
-  errors: FieldError[];
-  reason: string;
+/** A group kind's ordered steps, and its memory (one per group uid, seeded from status when first seen). */
+export interface GroupSteps<S, M> {
+  steps: readonly GroupStep<S, M>[];
+  seed(group: DeepReadonly<GroupObject>): M;
 }
 
 export interface GroupControllerDeps {
-  client: Pick<ResourceClient, 'get' | 'create' | 'delete'>;
+  client: Pick<KubeClient, 'get' | 'create' | 'delete' | 'patchScale'>;
   provider: CloudProvider;
   unavailable: UnavailableOfferingsByRegion;
   regions: ReadonlyStore<Region>;
@@ -158,25 +134,27 @@ export interface GroupControllerDeps {
 const EXPECTATION_RECHECK_MS = 1_000;
 /** A group whose spec did not change is reconciled at most this often (see Pacer). */
 const GROUP_MIN_INTERVAL_MS = 500;
-export class GroupReconciler<S> {
+export class GroupReconciler<S, M = Record<string, never>> {
   private readonly adapter: GroupAdapter<S>;
   private readonly deps: GroupControllerDeps;
   private readonly groups: ReadonlyStore<GroupObject>;
+  private readonly steps: GroupSteps<S, M>;
   private readonly expectations: Expectations;
   private readonly pacer: Pacer;
-  /** Repairs, rebalancing and autoscale (ScaleSets only); see scaleset-lifecycle.ts. */
-  private readonly lifecycle: GroupLifecycle<S> | undefined;
+  /** The steps' memory per group uid, and the uid each key had (to forget it once the group is gone). */
+  private readonly memories = new Map<string, M>();
+  private readonly uids = new Map<string, string>();
 
   constructor(
     adapter: GroupAdapter<S>,
     groups: ReadonlyStore<GroupObject>,
     deps: GroupControllerDeps,
-    lifecycle?: GroupLifecycle<S>,
+    steps: GroupSteps<S, M>,
   ) {
     this.adapter = adapter;
     this.groups = groups;
     this.deps = deps;
-    this.lifecycle = lifecycle;
+    this.steps = steps;
     this.expectations = new Expectations(deps.clock);
     this.pacer = new Pacer(deps.clock, GROUP_MIN_INTERVAL_MS);
   }
@@ -191,7 +169,7 @@ export class GroupReconciler<S> {
       // Garbage collection removes the Instances through their owner reference; nothing for us to do.
       this.expectations.forget(ownerValue);
       this.pacer.forget(request.key);
-      this.lifecycle?.forget(request.key);
+      this.forgetMemory(request.key);
       return {};
     }
     const inCache = (name: string) => this.cacheState(request.namespace ?? '', name);
@@ -230,96 +208,123 @@ export class GroupReconciler<S> {
     const semantic = this.adapter.validate(spec, region);
     if (semantic.length > 0) return this.refuse(group, semantic, context_, context.logger);
 
-    const live = liveInstances(this.deps.instances.byIndex(OWNER_INDEX, ownerValue));
     const paused = this.adapter.paused(spec);
-    // Autoscale may set a new capacity and a zone move surges by one VM; upgrades then work from that
-    // capacity (batch sizes, their own surge) and may trim the plan to the batch in flight.
-    const before = await this.lifecycle?.before({ key: request.key, group, spec, now, paused });
-    const scaledSpec = before?.spec ?? spec;
-    const upgrade = await this.adapterLifecycle(
-      group,
-      scaledSpec,
-      region,
-      live,
-      now,
-      context.logger,
-      ownerValue,
-    );
-    if (upgrade?.refused === true) {
-      return this.refuse(group, upgrade.errors, context_, context.logger, upgrade.reason);
-    }
-    const owned = upgrade?.instances ?? live;
-    const planSpec = upgrade?.spec ?? scaledSpec;
-    const planned = await this.plan(planSpec, group, region, owned, now, before?.surge ?? 0);
-    const plan = upgrade?.limitPlan?.(planned) ?? planned;
-    if (!paused && group.status?.observedGeneration !== context_.generation) {
-      // A new generation is reported before the plan is acted on: creating or deleting a batch takes
-      // seconds, and until status said otherwise `kubectl get` showed the previous generation's Ready
-      // reason as current. The rest of the previous status is kept until the write below.
-      const nextId = this.nextInstanceId(group, ownerValue);
-      await this.writeStatus(group, scaledSpec, region, owned, plan, paused, nextId, context_, {
-        upgrade,
-        keepPrevious: true,
+    const memory = this.memoryOf(request.key, group);
+    const subject = eventSubjectOf(group, this.adapter.kind);
+    let state: StepState<S> = {
+      spec,
+      instances: liveInstances(this.deps.instances.byIndex(OWNER_INDEX, ownerValue)),
+      placement: { surge: 0 },
+      repairing: false,
+    };
+    const outcome: StepOutcomes = { status: [], conditions: [], timers: [] };
+    /** The VMs the plan was made from: status counts them (deletes of later steps show next time). */
+    let planned: { plan: Plan; instances: readonly DeepReadonly<Instance>[] } | undefined;
+    let nextInstanceId: number | undefined;
+    for (const step of this.steps.steps) {
+      const result = await step.run({
+        group,
+        region,
+        now,
+        paused,
+        logger: context.logger,
+        subject,
+        memory,
+        state,
       });
+      if (result.refuse !== undefined) {
+        return this.refuse(group, result.refuse.errors, context_, context.logger, result.refuse.reason);
+      }
+      if (result.scaleTo !== undefined) {
+        await this.deps.client.patchScale(
+          this.adapter.resource,
+          { namespace: group.metadata.namespace ?? '', name: group.metadata.name },
+          result.scaleTo,
+        );
+      }
+      if (result.deletes !== undefined) await this.deleteInstances(group, result.deletes);
+      if (result.restarts !== undefined) await this.restartInstances(result.restarts, now);
+      if (result.status !== undefined) outcome.status.push(result.status);
+      outcome.conditions.push(...(result.conditions ?? []));
+      if (result.requeueAfterMs !== undefined) outcome.timers.push(result.requeueAfterMs);
+      const toApply = result.plan;
+      if (toApply !== undefined) {
+        planned = { plan: toApply.plan, instances: state.instances };
+        if (!paused && group.status?.observedGeneration !== context_.generation) {
+          // A new generation is reported before the plan is acted on: creating or deleting a batch takes
+          // seconds, and until status said otherwise `kubectl get` showed the previous generation's Ready
+          // reason as current. The rest of the previous status is kept until the write below.
+          await this.writeStatus(
+            group,
+            state.spec,
+            region,
+            planned,
+            paused,
+            this.nextInstanceId(group, ownerValue),
+            context_,
+            outcome,
+            true,
+          );
+        }
+        nextInstanceId = paused
+          ? this.nextInstanceId(group, ownerValue)
+          : await this.apply(group, toApply, state.instances, state.placement.protection, context.logger);
+      }
+      result.commit?.();
+      const deleted = new Set(result.deletes?.victims.map((v) => v.instance.metadata.name));
+      state = {
+        spec: result.spec ?? state.spec,
+        // Until the plan is made the steps work from what is left; after it, from what it was made from.
+        instances:
+          planned === undefined && deleted.size > 0
+            ? state.instances.filter((i) => !deleted.has(i.metadata.name))
+            : state.instances,
+        placement: { ...state.placement, ...result.placement },
+        plan: toApply?.plan ?? state.plan,
+        repairing: result.repairing ?? state.repairing,
+      };
     }
-    const nextInstanceId = paused
-      ? this.nextInstanceId(group, ownerValue)
-      : await this.apply(group, planSpec, plan, owned, context.logger, {
-          protection: upgrade?.protection,
-          scaleInUndoes: before?.scaleInUndoes,
-        });
-    const after = await this.lifecycle?.after({
-      key: request.key,
+    if (planned === undefined) throw new Error(`${this.adapter.kind} steps made no plan`);
+    await this.writeStatus(
       group,
-      spec: scaledSpec,
-      owned,
-      plan,
+      state.spec,
       region,
-      now,
+      planned,
       paused,
-      actions: this.lifecycleActions(group),
-    });
-
-    await this.writeStatus(group, scaledSpec, region, owned, plan, paused, nextInstanceId, context_, {
-      upgrade,
-      lifecycleStatus: after?.status,
-    });
+      nextInstanceId ?? this.nextInstanceId(group, ownerValue),
+      context_,
+      outcome,
+    );
+    const { plan, instances: owned } = planned;
     const waiting = owned.some((i) => phaseOf(i) !== 'Running' && phaseOf(i) !== 'Deallocated');
     // Unavailable pools expire; look again then, so capacity that came back is used.
     const nextExpiry = Math.min(...plan.unavailable.map((u) => u.until));
     const untilExpiry = Number.isFinite(nextExpiry) ? Math.max(1_000, nextExpiry - now.getTime()) : undefined;
-    // Instance events wake a group that waits on its VMs; the lifecycle's timers (pauses, grace periods,
+    // Instance events wake a group that waits on its VMs; the steps' timers (pauses, grace periods,
     // schedule changes) do not come with an event, so they stand either way.
-    const timers = Math.min(upgrade?.requeueAfterMs ?? Infinity, after?.requeueAfterMs ?? Infinity);
+    const timers = Math.min(...outcome.timers);
     const recheck = waiting ? timers : Math.min(untilExpiry ?? Infinity, timers);
     return Number.isFinite(recheck) ? { requeueAfterMs: recheck } : {};
   };
 
-  /** The adapter's lifecycle hook (upgrades), with the deletes it makes known to the expectations. */
-  private async adapterLifecycle(
-    group: DeepReadonly<GroupObject>,
-    spec: S,
-    region: DeepReadonly<Region>,
-    instances: readonly DeepReadonly<Instance>[],
-    now: Date,
-    logger: Logger,
-    ownerValue: string,
-  ): Promise<LifecycleResult<S> | LifecycleRefusal | undefined> {
-    if (this.adapter.lifecycle === undefined) return undefined;
-    return this.adapter.lifecycle({
-      group,
-      spec,
-      region,
-      instances,
-      now,
-      logger,
-      expectDeletes: (names) => {
-        this.expectations.expect(ownerValue, { deletes: [...names] });
-      },
-      notDeleted: (names, uncertain = []) => {
-        this.expectations.writesFailed(ownerValue, 'deletes', names, uncertain);
-      },
-    });
+  /** The group's memory, by uid: a group deleted and created again under the same name starts afresh. */
+  private memoryOf(key: string, group: DeepReadonly<GroupObject>): M {
+    const uid = group.metadata.uid ?? key;
+    const previousUid = this.uids.get(key);
+    if (previousUid !== undefined && previousUid !== uid) this.memories.delete(previousUid);
+    this.uids.set(key, uid);
+    let memory = this.memories.get(uid);
+    if (memory === undefined) {
+      memory = this.steps.seed(group);
+      this.memories.set(uid, memory);
+    }
+    return memory;
+  }
+
+  private forgetMemory(key: string): void {
+    const uid = this.uids.get(key);
+    if (uid !== undefined) this.memories.delete(uid);
+    this.uids.delete(key);
   }
 
   /**
@@ -353,46 +358,15 @@ export class GroupReconciler<S> {
     return presenceOf(this.deps.instances.get(`${namespace}/${name}`));
   }
 
-  private async plan(
-    spec: S,
-    group: DeepReadonly<GroupObject>,
-    region: DeepReadonly<Region>,
-    owned: readonly DeepReadonly<Instance>[],
-    now: Date,
-    surge: number,
-  ): Promise<Plan> {
-    const regionName = region.metadata.name;
-    const pools = await this.deps.provider.pools({
-      region,
-      instances: this.deps.regionInstances(regionName),
-      now,
-    });
-    const groupSpec = this.adapter.groupSpec(spec, group);
-    return planPlacement({
-      spec:
-        surge > 0 && groupSpec.kind === 'ScaleSet'
-          ? { ...groupSpec, capacity: groupSpec.capacity + surge }
-          : groupSpec,
-      region: toEngineRegion(region.spec, pools),
-      current: owned.map(toCurrentInstance),
-      unavailable: toEngineUnavailable(this.deps.unavailable.forRegion(regionName).list(now)),
-      now: now.getTime(),
-    });
-  }
-
+  /** Applies a plan: its deletes (through `deleteInstances`), then its creates; returns the next instanceId. */
   private async apply(
     group: DeepReadonly<GroupObject>,
-    spec: S,
-    plan: Plan,
+    toApply: PlanToApply<S>,
     owned: readonly DeepReadonly<Instance>[],
+    protection: PlacementHints['protection'],
     logger: Logger,
-    options: {
-      protection?: LifecycleResult<S>['protection'];
-      /** The scale-in takes back the extra VM of an abandoned zone move: reported as that. */
-      scaleInUndoes?: LifecycleBefore<S>['scaleInUndoes'];
-    } = {},
   ): Promise<number> {
-    const { protection, scaleInUndoes } = options;
+    const { plan, spec, scaleInUndoes } = toApply;
     const namespace = group.metadata.namespace ?? '';
     const ownerValue = ownerIndexValue(this.adapter.kind, namespace, group.metadata.name);
     const byId = new Map(owned.map((i) => [i.spec.instanceId, i]));
@@ -403,13 +377,12 @@ export class GroupReconciler<S> {
       return instance ? [{ decision: d, instance }] : [];
     });
     if (deletes.length > 0) {
-      await this.deleteTracked(
-        group,
-        deletes.map(({ decision, instance }) => ({
+      await this.deleteInstances(group, {
+        victims: deletes.map(({ decision, instance }) => ({
           instance,
           reason: decision.rule === 'Failed' ? 'failure' : (scaleInUndoes?.reason ?? 'scale-in'),
         })),
-      );
+      });
       const failed = deletes.filter((d) => d.decision.rule === 'Failed').length;
       this.deps.events.record(subject, {
         type: 'Normal',
@@ -508,18 +481,15 @@ export class GroupReconciler<S> {
     group: DeepReadonly<GroupObject>,
     spec: S,
     region: DeepReadonly<Region>,
-    owned: readonly DeepReadonly<Instance>[],
-    plan: Plan,
+    planned: { plan: Plan; instances: readonly DeepReadonly<Instance>[] },
     paused: boolean,
     nextInstanceId: number,
     context: { generation: number; now: Date },
-    extra: {
-      upgrade?: LifecycleResult<S>;
-      lifecycleStatus?: Record<string, unknown> | undefined;
-      /** Keep what the previous status has and this write does not compute (the lifecycle's fields). */
-      keepPrevious?: boolean;
-    } = {},
+    outcome: StepOutcomes,
+    /** Keep what the previous status has and this write does not compute (the later steps' fields). */
+    keepPrevious = false,
   ): Promise<void> {
+    const { plan, instances: owned } = planned;
     const counts = placementCounts(
       owned,
       {
@@ -535,8 +505,9 @@ export class GroupReconciler<S> {
     const unavailable: UnavailableOffering[] = unavailableForStatus(
       this.deps.unavailable.forRegion(regionName).list(context.now),
     );
-    const status = {
-      ...(extra.keepPrevious === true ? structuredClone(group.status ?? {}) : {}),
+    const stepStatus = outcome.status.reduce<Record<string, unknown>>((all, s) => ({ ...all, ...s }), {});
+    const status: Record<string, unknown> = {
+      ...(keepPrevious ? structuredClone(group.status ?? {}) : {}),
       readyInstances: counts.readyInstances,
       byZone: counts.byZone,
       byFaultDomain: counts.byFaultDomain,
@@ -548,16 +519,15 @@ export class GroupReconciler<S> {
       plan: planSummary(plan),
       unavailableOfferings: unavailable,
       ...this.adapter.status({ spec, group, instances: owned, plan, counts, region }),
-      ...extra.upgrade?.status,
-      ...extra.lifecycleStatus,
-      conditions: withLifecycleConditions(
+      ...stepStatus,
+      conditions: withStepConditions(
         groupConditions(
           asConditions(group.status?.conditions),
           { plan, paused, notReady, failed, deallocated },
           context,
         ),
         asConditions(group.status?.conditions),
-        extra.upgrade?.conditions ?? [],
+        outcome.conditions,
         context,
       ),
     };
@@ -589,31 +559,18 @@ export class GroupReconciler<S> {
     return {};
   }
 
-  /** Deletes on behalf of repairs and rebalancing, with the same expectations as the plan's deletes. */
-  private lifecycleActions(group: DeepReadonly<GroupObject>): LifecycleActions {
-    return {
-      deleteInstances: (instances, reason) =>
-        this.deleteTracked(
-          group,
-          instances.map((instance) => ({ instance, reason })),
-        ),
-      subject: eventSubjectOf(group, this.adapter.kind),
-    };
-  }
-
   /**
-   * Deletes these VMs, a pool of writes at a time, waiting for the cache to show them gone before the next
-   * reconcile acts (expectations), and counts each as terminated for its reason.
+   * The one place deletes are sent: a pool of writes at a time (or one after the other, in order), each
+   * counted as terminated for its reason, with the cache awaited (expectations) before the next reconcile
+   * acts.
    */
-  private async deleteTracked(
-    group: DeepReadonly<GroupObject>,
-    victims: readonly { instance: DeepReadonly<Instance>; reason: TerminationReason }[],
-  ): Promise<void> {
+  private async deleteInstances(group: DeepReadonly<GroupObject>, deletes: StepDeletes): Promise<void> {
     const ownerValue = ownerIndexValue(
       this.adapter.kind,
       group.metadata.namespace ?? '',
       group.metadata.name,
     );
+    const { victims } = deletes;
     const names = (items: readonly { instance: DeepReadonly<Instance> }[]) =>
       items.map((v) => v.instance.metadata.name);
     this.expectations.expect(ownerValue, { deletes: names(victims) });
@@ -626,7 +583,25 @@ export class GroupReconciler<S> {
       (notDone, uncertain) => {
         this.expectations.writesFailed(ownerValue, 'deletes', names(notDone), names(uncertain));
       },
+      deletes.inOrder === true ? 1 : undefined,
     );
+  }
+
+  /** Records a restart or reimage on each Instance; the cloud carries it out and reports it done. */
+  private async restartInstances(restarts: NonNullable<StepResult<S>['restarts']>, now: Date): Promise<void> {
+    for (const { instance, action } of restarts) {
+      const { observedGeneration: _generation, ...rest } = structuredClone(
+        instance.status ?? {},
+      ) as InstanceStatus;
+      try {
+        await this.deps.statusWriter.update(INSTANCES, instance, {
+          ...rest,
+          repair: { action, requestedAt: formatTime(now) },
+        });
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+      }
+    }
   }
 
   private metricGroup(group: DeepReadonly<GroupObject>) {
@@ -641,8 +616,15 @@ function presenceOf(instance: DeepReadonly<Instance> | undefined): Presence {
   return isBeingDeleted(instance) ? 'deleting' : 'present';
 }
 
-/** The common conditions with the lifecycle hook's updates in place of the same types, new types after. */
-function withLifecycleConditions(
+/** What the steps asked for besides writes: status fields, condition updates, timers. */
+interface StepOutcomes {
+  status: Record<string, unknown>[];
+  conditions: ConditionUpdate[];
+  timers: number[];
+}
+
+/** The common conditions with the steps' updates in place of the same types, new types after. */
+function withStepConditions(
   common: readonly Condition[],
   previous: readonly Condition[] | undefined,
   updates: readonly ConditionUpdate[],

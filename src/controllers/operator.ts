@@ -35,15 +35,14 @@ import {
 import { computeFleetAdapter } from './computefleet.ts';
 import { EvictionLedger } from './eviction-ledger.ts';
 import { GALLERY_INDEX, GalleryImageReconciler, galleryImageOf } from './gallery.ts';
-import { GroupReconciler, type GroupAdapter, type GroupObject } from './group.ts';
+import { GroupReconciler, type GroupAdapter, type GroupObject, type GroupSteps } from './group.ts';
 import { InstanceReconciler } from './instance.ts';
 import { OWNER_INDEX, REGION_INDEX, ownerOf, regionOf } from './instances.ts';
 import { RegionReconciler } from './region.ts';
 import { checkRegion } from './region-spec.ts';
 import { COMPUTEFLEETS, GALLERYIMAGES, INSTANCES, REGIONS, SCALESETS } from './resources.ts';
 import { scaleSetAdapter } from './scaleset.ts';
-import { ScaleSetLifecycle, type GroupLifecycle } from './scaleset-lifecycle.ts';
-import { withUpgrades } from './upgrades.ts';
+import { placementOnly, scaleSetSteps } from './steps/index.ts';
 
 export const CONTROLLER_NAMES = ['scaleset', 'computefleet', 'instance', 'region', 'galleryimage'] as const;
 
@@ -204,21 +203,21 @@ export function createOperator(options: OperatorOptions): Operator {
     observer: metrics.observer,
   });
 
-  const addGroupController = <S>(
+  const addGroupController = <S, M>(
     name: string,
     adapter: GroupAdapter<S>,
+    steps: GroupSteps<S, M>,
     reflector: Reflector<GroupObject>,
     primaryChanged: (
       previous: DeepReadonly<GroupObject>,
       current: DeepReadonly<GroupObject>,
     ) => boolean = generationChanged,
-    lifecycle?: GroupLifecycle<S>,
   ): Controller => {
     const reconciler = new GroupReconciler(
       adapter,
       reflector.store,
       { ...common, client: manager.client, regions: regions.store, instances: instances.store },
-      lifecycle,
+      steps,
     );
     const controller = new Controller({ ...controllerOptions(name), reconcile: reconciler.reconcile })
       .watchPrimary(reflector, { predicate: primaryChanged })
@@ -243,15 +242,10 @@ export function createOperator(options: OperatorOptions): Operator {
 
   addGroupController(
     'scaleset',
-    withUpgrades(scaleSetAdapter, {
-      client: manager.client,
-      events: manager.events,
-      metrics: metrics.lifecycle,
-      galleryImages: galleryImages.store,
-    }),
+    scaleSetAdapter,
+    scaleSetSteps(scaleSetAdapter, { ...common, galleryImages: galleryImages.store }),
     scaleSetReflector,
     scaleSetChanged,
-    new ScaleSetLifecycle({ ...common, client: manager.client }),
   )
     // A published, excluded or re-replicated version changes what the ScaleSets using the image resolve.
     .watch(galleryImages, (image: DeepReadonly<GalleryImage>) =>
@@ -259,9 +253,11 @@ export function createOperator(options: OperatorOptions): Operator {
         .byIndex(GALLERY_INDEX, `${image.metadata.namespace ?? ''}/${image.metadata.name}`)
         .map((group) => keyOf({ namespace: group.metadata.namespace, name: group.metadata.name })),
     );
+  const fleetAdapter = computeFleetAdapter(evictionLedger);
   addGroupController(
     'computefleet',
-    computeFleetAdapter(evictionLedger),
+    fleetAdapter,
+    placementOnly(fleetAdapter, common),
     groupReflectors[1] as Reflector<GroupObject>,
   );
 

@@ -28,6 +28,7 @@ export const scaleSetAdapter: GroupAdapter<ScaleSetSpecType> = {
   zones: (spec) => spec.zones,
   platformFaultDomainCount: (spec) => spec.platformFaultDomainCount,
   groupSpec: (spec) => normalizeScaleSet(spec),
+  withSurge: (spec, extra) => ({ ...spec, capacity: spec.capacity + extra }),
   model(spec, priority, groupSpec) {
     return {
       image: spec.image,

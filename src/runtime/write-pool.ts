@@ -6,7 +6,7 @@ import { KubeApiError } from './client.ts';
 export const WRITE_CONCURRENCY = 16;
 
 /**
- * Runs the writes with at most WRITE_CONCURRENCY in flight; after a failure it starts nothing new, waits for
+ * Runs the writes with at most `concurrency` in flight; after a failure it starts nothing new, waits for
  * what is in flight and rethrows the first failure. `notDone` gets the items whose write certainly did not
  * happen (never sent, or refused with an answer that says nothing was done), and the items whose write
  * failed without saying (a timeout, a lost connection): those may or may not have happened.
@@ -15,6 +15,8 @@ export async function writePooled<T>(
   items: readonly T[],
   run: (item: T) => Promise<unknown>,
   notDone: (items: readonly T[], uncertain: readonly T[]) => void = () => undefined,
+  /** 1 sends the writes one after the other, in order, and stops at the first failure. */
+  concurrency = WRITE_CONCURRENCY,
 ): Promise<void> {
   let next = 0;
   const failures: { item: T; error: unknown }[] = [];
@@ -28,7 +30,7 @@ export async function writePooled<T>(
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(WRITE_CONCURRENCY, items.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
   if (failures.length === 0) return;
   const refused = failures.filter((f) => certainlyNotDone(f.error));
   const uncertain = failures.filter((f) => !certainlyNotDone(f.error));

@@ -6,7 +6,12 @@
 import pino from 'pino';
 import type { GalleryImage, Instance, Region } from '../../../../src/api/index.ts';
 import { LedgerCounts, SimulatedCloud, UnavailableOfferingsByRegion } from '../../../../src/cloud/index.ts';
-import type { GroupAdapter, GroupObject } from '../../../../src/controllers/group.ts';
+import type {
+  GroupAdapter,
+  GroupControllerDeps,
+  GroupObject,
+  GroupSteps,
+} from '../../../../src/controllers/group.ts';
 import { GroupReconciler } from '../../../../src/controllers/group.ts';
 import { OWNER_INDEX, REGION_INDEX, ownerOf, regionOf } from '../../../../src/controllers/instances.ts';
 import {
@@ -16,7 +21,7 @@ import {
   REGIONS,
   SCALESETS,
 } from '../../../../src/controllers/resources.ts';
-import type { GroupLifecycle } from '../../../../src/controllers/scaleset-lifecycle.ts';
+import type { ScaleSetStepDeps } from '../../../../src/controllers/steps/index.ts';
 import { createMetrics } from '../../../../src/metrics/index.ts';
 import {
   EventRecorder,
@@ -228,37 +233,36 @@ export class MemoryCluster {
 
   readonly statusWriter = new StatusWriter({ client: this.client, fieldManager: 'vmfleet' });
 
-  /** A group reconciler over this cluster, as the operator wires it. */
-  reconciler<S>(
+  /** What the operator hands the group reconciler and its steps, over this cluster. */
+  readonly groupDeps: GroupControllerDeps & ScaleSetStepDeps = {
+    client: this.client,
+    provider: new SimulatedCloud(),
+    unavailable: this.unavailable,
+    regions: this.regions,
+    instances: this.instances,
+    regionInstances: (region) => {
+      // The operator keeps the ledger up to date from the Instance watch; here it is counted afresh.
+      const ledger = new LedgerCounts({
+        get: (key) => this.instances.get(key),
+        inRegion: (name) => this.instances.byIndex(REGION_INDEX, name),
+      });
+      for (const instance of this.instances.byIndex(REGION_INDEX, region)) ledger.set(instance);
+      return ledger.region(region);
+    },
+    statusWriter: this.statusWriter,
+    events: this.eventRecorder,
+    metrics: this.metrics.lifecycle,
+    clock: this.clock,
+    galleryImages: this.galleryImages,
+  };
+
+  /** A group reconciler over this cluster with these steps, as the operator wires it. */
+  reconciler<S, M>(
     adapter: GroupAdapter<S>,
     groups: ObjectStore<GroupObject>,
-    lifecycle?: GroupLifecycle<S>,
+    steps: GroupSteps<S, M>,
   ): (namespace: string, name: string) => Promise<{ requeueAfterMs?: number | undefined }> {
-    const reconciler = new GroupReconciler(
-      adapter,
-      groups,
-      {
-        client: this.client,
-        provider: new SimulatedCloud(),
-        unavailable: this.unavailable,
-        regions: this.regions,
-        instances: this.instances,
-        regionInstances: (region) => {
-          // The operator keeps the ledger up to date from the Instance watch; here it is counted afresh.
-          const ledger = new LedgerCounts({
-            get: (key) => this.instances.get(key),
-            inRegion: (name) => this.instances.byIndex(REGION_INDEX, name),
-          });
-          for (const instance of this.instances.byIndex(REGION_INDEX, region)) ledger.set(instance);
-          return ledger.region(region);
-        },
-        statusWriter: this.statusWriter,
-        events: this.eventRecorder,
-        metrics: this.metrics.lifecycle,
-        clock: this.clock,
-      },
-      lifecycle,
-    );
+    const reconciler = new GroupReconciler(adapter, groups, this.groupDeps, steps);
     const context: ReconcileContext = {
       logger: this.logger,
       signal: new AbortController().signal,

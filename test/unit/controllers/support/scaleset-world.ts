@@ -1,11 +1,10 @@
 // One ScaleSet "web" in namespace "team" on a MemoryCluster with the eastus catalogue, reconciled as the
-// operator wires it (upgrades and the lifecycle steps included), and the moves a test makes on it.
+// operator wires it (all its steps), and the moves a test makes on it.
 import { API_GROUP_VERSION, EASTUS, type Instance, type Region } from '../../../../src/api/index.ts';
 import type { GroupObject } from '../../../../src/controllers/group.ts';
 import { REGIONS, SCALESETS } from '../../../../src/controllers/resources.ts';
 import { scaleSetAdapter } from '../../../../src/controllers/scaleset.ts';
-import { ScaleSetLifecycle } from '../../../../src/controllers/scaleset-lifecycle.ts';
-import { withUpgrades } from '../../../../src/controllers/upgrades.ts';
+import { scaleSetSteps } from '../../../../src/controllers/steps/index.ts';
 import { MemoryCluster } from './memory-cluster.ts';
 
 export const NS = 'team';
@@ -16,19 +15,11 @@ export function scaleSetWorld(spec: Record<string, unknown>, editRegion?: (regio
   region.metadata = { name: 'eastus' };
   editRegion?.(region);
   cluster.add(REGIONS, region);
-  const adapter = withUpgrades(scaleSetAdapter, {
-    client: cluster.client,
-    events: cluster.eventRecorder,
-    metrics: cluster.metrics.lifecycle,
-    galleryImages: cluster.galleryImages,
-  });
-  const lifecycle = new ScaleSetLifecycle({
-    client: cluster.client,
-    statusWriter: cluster.statusWriter,
-    events: cluster.eventRecorder,
-    clock: cluster.clock,
-  });
-  const reconcile = cluster.reconciler(adapter, cluster.scaleSets, lifecycle);
+  const reconcile = cluster.reconciler(
+    scaleSetAdapter,
+    cluster.scaleSets,
+    scaleSetSteps(scaleSetAdapter, cluster.groupDeps),
+  );
   cluster.add(SCALESETS, {
     apiVersion: API_GROUP_VERSION,
     kind: 'ScaleSet',
