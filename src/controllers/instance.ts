@@ -1,6 +1,7 @@
 // The Instance controller drives one VM through the provider: Pending → (allocation: capacity, quota and
-// faults checked) → Provisioning → Running once the provider reports it running (`get`), or Failed with the
-// Azure code (the pool then goes into the unavailable-offerings cache and the owner replaces the VM elsewhere).
+// faults checked) → Provisioning → Running once the provider reports it running (`get`), or Failed with
+// the Azure code (the pool then goes into the unavailable-offerings cache and the owner replaces the VM
+// elsewhere).
 // A Deallocated Spot VM of a ScaleSet with `spot.restore` is retried until the restore timeout. Deletion
 // releases the VM in the provider before the finalizer lets the object go.
 import type { AzureErrorCode, Instance, InstanceStatus, Region, ScaleSet } from '../api/index.ts';

@@ -63,7 +63,7 @@ const BLOCKED_EVENT_PERIOD_MS = 60_000;
 
 export class RegionReconciler {
   private readonly deps: RegionControllerDeps;
-  /** End of the previous observation per region: random evictions and failures are drawn for the time since. */
+  /** End of the previous observation per region: the seeded draws cover the time since. */
   private readonly lastEvaluated = new Map<string, Date>();
   /** When the DeletionBlocked Event was last recorded per region. */
   private readonly blockedNoted = new Map<string, number>();
