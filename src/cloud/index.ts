@@ -1,24 +1,34 @@
-// The cloud layer: the CloudProvider boundary, the simulated cloud (the default provider), the
-// unavailable-offerings cache, and the pure computations the engine and the Region controller need.
+// The cloud layer: the CloudProvider boundary, the default provider (the simulated cloud), the
+// unavailable-offerings cache, and the pure computations the engine and the controllers need.
+// The simulated cloud's internals (evictions, health, faults, the Region controller) are not exported:
+// only the SimulatedCloud itself, for callers that construct one (tests, wrappers around it).
 export type {
   AllocationFailure,
   AllocationRequest,
   AllocationResult,
   AllocationSuccess,
   BatchAllocationRequest,
+  CloudChanges,
   CloudProvider,
   EvictionNotice,
   EvictionReason,
-  EvictionRequest,
+  HealthChange,
+  ListRequest,
+  ObservedPhase,
+  ObservedVm,
+  ObserveRequest,
   PoolsRequest,
+  RepairOperation,
+  VmRequest,
 } from './provider.ts';
+export type {
+  EvictionRecorder,
+  ProviderControllerDeps,
+  ProviderControllers,
+} from './provider-controllers.ts';
 export type { AllocationErrorCode, FailedOffering, QuotaExceeded } from './errors.ts';
+export { createDefaultProvider } from './default-provider.ts';
 export { SimulatedCloud, type SimulatedCloudOptions } from './simulated/provider.ts';
-export { checkAllocation, simulatedProviderID } from './simulated/allocation.ts';
-export { findEvictions, newestFirst, randomEvictionTime } from './simulated/evictions.ts';
-export { activeFault } from './simulated/faults.ts';
-export { findHealthChanges, repairDueAt, type HealthChange, type HealthRequest } from './simulated/health.ts';
-export { DEFAULT_RESERVATION_HORIZON_MS } from './simulated/reservations.ts';
 export {
   UNAVAILABLE_TTL_MS,
   UnavailableOfferingsByRegion,

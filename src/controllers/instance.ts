@@ -1,6 +1,7 @@
 // The Instance controller drives one VM through the provider: Pending → (allocation: capacity, quota and
-// faults checked) → Provisioning → Running after the Region's provisioningDelay, or Failed with the Azure
-// code (the pool then goes into the unavailable-offerings cache and the owner replaces the VM elsewhere).
+// faults checked) → Provisioning → Running once the provider reports it running (`get`), or Failed with
+// the Azure code (the pool then goes into the unavailable-offerings cache and the owner replaces the VM
+// elsewhere).
 // A Deallocated Spot VM of a ScaleSet with `spot.restore` is retried until the restore timeout. Deletion
 // releases the VM in the provider before the finalizer lets the object go.
 import type { AzureErrorCode, Instance, InstanceStatus, Region, ScaleSet } from '../api/index.ts';
@@ -51,6 +52,8 @@ export interface InstanceControllerDeps {
 const RESTORE_RETRY_MS = 15_000;
 /** How often a VM whose Region is missing looks again. */
 const REGION_MISSING_RETRY_MS = 10_000;
+/** How often a Provisioning VM is looked at when the provider cannot say when it will run. */
+const PROVISIONING_POLL_MS = 10_000;
 
 export class InstanceReconciler {
   private readonly deps: InstanceControllerDeps;
@@ -137,14 +140,19 @@ export class InstanceReconciler {
     return {};
   }
 
+  /** The provider says when the VM runs; until then it is looked at again when the provider expects it. */
   private async finishProvisioning(
     instance: DeepReadonly<Instance>,
     region: DeepReadonly<Region>,
     now: Date,
   ): Promise<ReconcileResult> {
-    const launchedAt = Date.parse(instance.status?.launchedAt ?? '') || now.getTime();
-    const readyAt = launchedAt + this.deps.provider.provisioningDelayMs(region);
-    if (now.getTime() < readyAt) return { requeueAfterMs: readyAt - now.getTime() };
+    const vm = await this.deps.provider.get({ instance, region, now });
+    if (vm.phase !== 'Running') {
+      // Provisioning until readyAt. A cloud that cannot say, is late, or reports something else (a real one
+      // might) is polled.
+      const waitMs = (vm.readyAt?.getTime() ?? now.getTime()) - now.getTime();
+      return { requeueAfterMs: waitMs > 0 ? waitMs : PROVISIONING_POLL_MS };
+    }
     await this.writeStatus(instance, { ...instance.status, phase: 'Running' });
     return {};
   }

@@ -1,6 +1,7 @@
 // Assembles the operator: one reflector per kind (with the indexes the controllers look things up by),
-// the four controllers with their watches (Instance events reach the owner and the Region; a Region change
-// fans out to every group in it), the simulated cloud, the unavailable-offerings cache and the metrics.
+// the controllers with their watches (Instance events reach the owner; a Region change fans out to every
+// group in it), the cloud provider and the controllers it brings (the default, simulated cloud: the Region
+// controller), the unavailable-offerings cache and the metrics.
 // `vmfleet run` and the integration tests both start the operator through here.
 import type { Logger } from 'pino';
 import {
@@ -14,7 +15,7 @@ import {
 } from '../api/index.ts';
 import {
   LedgerCounts,
-  SimulatedCloud,
+  createDefaultProvider,
   instanceKey,
   UnavailableOfferingsByRegion,
   type CloudProvider,
@@ -38,7 +39,6 @@ import { GALLERY_INDEX, GalleryImageReconciler, galleryImageOf } from './gallery
 import { GroupReconciler, type GroupAdapter, type GroupObject, type GroupSteps } from './group.ts';
 import { InstanceReconciler } from './instance.ts';
 import { OWNER_INDEX, REGION_INDEX, ownerOf, regionOf } from './instances.ts';
-import { RegionReconciler } from './region.ts';
 import { checkRegion } from './region-spec.ts';
 import { COMPUTEFLEETS, GALLERYIMAGES, INSTANCES, REGIONS, SCALESETS } from './resources.ts';
 import { scaleSetAdapter } from './scaleset.ts';
@@ -154,7 +154,7 @@ export function createOperator(options: OperatorOptions): Operator {
   });
   const regionInstances = (region: string) => ledger.region(region);
 
-  const provider = options.provider ?? new SimulatedCloud();
+  const provider = options.provider ?? createDefaultProvider();
   const unavailable = new UnavailableOfferingsByRegion();
   // Capacity, a zone or a quota given back in a Region lifts the blocks it explains before the groups in
   // that Region reconcile for the change (this handler runs as the event arrives; reconciles come later).
@@ -288,19 +288,22 @@ export function createOperator(options: OperatorOptions): Operator {
       ),
   );
 
-  const regionReconciler = new RegionReconciler({
-    ...common,
-    client: manager.client,
-    regions: regions.store,
-    instances: instances.store,
-    evictionLedger,
-    fleetMaintains: (namespace, name) => computeFleets.store.get(`${namespace}/${name}`)?.spec.spot?.maintain,
-  });
-  manager.addController(
-    new Controller({ ...controllerOptions('region'), workers: 1, reconcile: regionReconciler.reconcile })
-      .watchPrimary(regions, { predicate: generationChanged })
-      .watch(instances, (instance) => regionOf(instance)),
-  );
+  const providerControllers =
+    provider.controllers?.({
+      client: manager.client,
+      regions,
+      instances,
+      regionInstances,
+      statusWriter: manager.statusWriter,
+      events: manager.events,
+      metrics: metrics.lifecycle,
+      evictionLedger,
+      fleetMaintains: (namespace, name) =>
+        computeFleets.store.get(`${namespace}/${name}`)?.spec.spot?.maintain,
+      clock,
+      controllerOptions,
+    }) ?? [];
+  for (const controller of providerControllers) manager.addController(controller);
 
   const galleryReconciler = new GalleryImageReconciler({
     galleryImages: galleryImages.store,

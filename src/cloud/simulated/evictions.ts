@@ -1,6 +1,7 @@
-// Spot evictions in the simulated cloud (DESIGN §5, reference/azure-domain.md §1.10). Pure: the Region
-// controller calls it with the Region and every Instance of the region, then deletes (evictionPolicy
-// Delete) or deallocates (Deallocate) the VMs named. Regular VMs are never evicted.
+// Spot evictions in the simulated cloud (DESIGN §5, reference/azure-domain.md §1.10). Pure:
+// SimulatedCloud.observe calls it with the Region and every Instance of the region; the Region controller
+// (./region-controller.ts) then deletes (evictionPolicy Delete) or deallocates (Deallocate) the VMs named.
+// Regular VMs are never evicted.
 //
 // Candidates: Spot VMs holding capacity (Provisioning or Running) that are not being deleted (those free
 // their capacity anyway). Each VM is evicted for one reason, checked in this order:
@@ -22,7 +23,7 @@ import { zoneCapacity } from '../capacity.ts';
 import { instanceKey } from '../ledger.ts';
 import { compareText } from '../order.ts';
 import { effectiveMaxPrice, poolPrice } from '../prices.ts';
-import type { EvictionNotice, EvictionReason, EvictionRequest } from '../provider.ts';
+import type { EvictionNotice, EvictionReason, ObserveRequest } from '../provider.ts';
 import { unitHash } from '../random.ts';
 import type { DeepReadonly } from '../readonly.ts';
 
@@ -31,7 +32,7 @@ type Vm = DeepReadonly<Instance>;
 const HOUR_MS = 3_600_000;
 const MAX_LOOKBACK_HOURS = 7 * 24;
 
-export function findEvictions(request: EvictionRequest): EvictionNotice[] {
+export function findEvictions(request: ObserveRequest): EvictionNotice[] {
   const spec = request.region.spec;
   const sizes = new Map(spec.vmSizes.map((s) => [s.name, s]));
   const notices: EvictionNotice[] = [];

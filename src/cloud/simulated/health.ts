@@ -1,6 +1,7 @@
 // Application health in the simulated cloud (the health probe / Application Health extension analogue).
-// Pure: the Region controller calls it with the Region and its Instances and writes the changes to the
-// Instances' status. Only Running VMs that are not being deleted are probed.
+// Pure: SimulatedCloud.observe calls it with the Region's simulation settings and its Instances; the Region
+// controller (./region-controller.ts) writes the changes to the Instances' status (./health-pass.ts). Only
+// Running VMs that are not being deleted are probed.
 //
 // For each VM, the first rule that applies:
 //   1. A repair in progress (status.repair, requested by the owner's automatic repairs) completes once the
@@ -16,22 +17,13 @@ import type { HealthFault, Instance, InstanceHealth } from '../../api/index.ts';
 import { instanceKey } from '../ledger.ts';
 import { compareText } from '../order.ts';
 import { unitHash } from '../random.ts';
+import type { HealthChange } from '../provider.ts';
 import type { DeepReadonly } from '../readonly.ts';
 
 type Vm = DeepReadonly<Instance>;
 
 export const RANDOM_HEALTH_REASON = 'RandomHealthFailure';
 export const FAULT_CLEARED_REASON = 'FaultCleared';
-
-export interface HealthChange {
-  namespace: string;
-  name: string;
-  health: InstanceHealth;
-  reason: string;
-  at: Date;
-  /** A Restart/Reimage repair finished: clear status.repair and set repairedAt. */
-  repairCompleted: boolean;
-}
 
 export interface HealthRequest {
   simulation: DeepReadonly<{

@@ -4,27 +4,38 @@
 // Its only state is the reservation overlay per region (./reservations.ts), which makes allocation safe
 // against a lagging Instance cache. Allocation is serialised per region by an async mutex, so a check and
 // its reservation are never interleaved with another allocation in the same region.
+//
+// Everything the Region's spec.simulation drives lives under this directory: allocation faults, Spot
+// evictions, health, the provisioning delay, and the Region controller that applies them (`controllers`).
 import type { Instance, Region } from '../../api/index.ts';
+import { formatTime } from '../../runtime/index.ts';
 import { parseDuration } from '../duration.ts';
 import { KeyedMutex } from '../keyed-mutex.ts';
 import { instanceKey, ledgerEntryOf, placementOf } from '../ledger.ts';
 import { UsageTally } from '../tally.ts';
 import { computePoolsFromTally, type RegionPools } from '../pools.ts';
 import { isRequested, regionInstances } from '../region-instances.ts';
+import { compareText } from '../order.ts';
 import { billedPrice } from '../prices.ts';
 import type {
   AllocationRequest,
   AllocationResult,
   BatchAllocationRequest,
+  CloudChanges,
   CloudProvider,
-  EvictionNotice,
-  EvictionRequest,
+  ListRequest,
+  ObservedVm,
+  ObserveRequest,
   PoolsRequest,
+  RepairOperation,
+  VmRequest,
 } from '../provider.ts';
+import type { ProviderControllerDeps, ProviderControllers } from '../provider-controllers.ts';
 import type { DeepReadonly } from '../readonly.ts';
 import { checkAllocation, simulatedProviderID } from './allocation.ts';
-import { findEvictions } from './evictions.ts';
-import { findHealthChanges, type HealthChange, type HealthRequest } from './health.ts';
+import { findChanges } from './changes.ts';
+import { simulatedControllers } from './controllers.ts';
+import { observeInstance, observeUnlisted } from './observed.ts';
 import { DEFAULT_RESERVATION_HORIZON_MS, ReservationOverlay } from './reservations.ts';
 
 export interface SimulatedCloudOptions {
@@ -66,12 +77,46 @@ export class SimulatedCloud implements CloudProvider {
     return parseDuration(region.spec.simulation.provisioningDelay);
   }
 
-  evictions(request: EvictionRequest): Promise<EvictionNotice[]> {
-    return Promise.resolve(findEvictions(request));
+  get(request: VmRequest): Promise<ObservedVm> {
+    const { instance, region, now } = request;
+    const accepted = this.overlays.get(region.metadata.name)?.unsettledFor(instance);
+    return Promise.resolve(observeInstance(instance, accepted, this.provisioningDelayMs(region), now));
   }
 
-  healthChanges(request: HealthRequest): Promise<HealthChange[]> {
-    return Promise.resolve(findHealthChanges(request));
+  list(request: ListRequest): Promise<ObservedVm[]> {
+    const { region, now } = request;
+    const delayMs = this.provisioningDelayMs(region);
+    const listed = regionInstances(request.instances);
+    const overlay = this.overlays.get(region.metadata.name);
+    overlay?.prune(listed, now);
+    const vms = listed
+      .list()
+      .map((instance) => observeInstance(instance, overlay?.unsettledFor(instance), delayMs, now));
+    for (const { key, ...accepted } of overlay?.unlisted(listed) ?? []) {
+      vms.push(observeUnlisted(key, accepted, delayMs, now));
+    }
+    return Promise.resolve(
+      vms.sort((a, b) => compareText(a.namespace, b.namespace) || compareText(a.name, b.name)),
+    );
+  }
+
+  /** The simulated restart is a record: the health pass makes the VM Healthy after provisioningDelay. */
+  restart(_instance: DeepReadonly<Instance>, now: Date): Promise<RepairOperation> {
+    return Promise.resolve({ action: 'Restart', requestedAt: formatTime(now) });
+  }
+
+  /** As `restart`; the simulation finishes both alike (the health pass reports Reimaged, not Restarted). */
+  reimage(_instance: DeepReadonly<Instance>, now: Date): Promise<RepairOperation> {
+    return Promise.resolve({ action: 'Reimage', requestedAt: formatTime(now) });
+  }
+
+  observe(request: ObserveRequest): Promise<CloudChanges> {
+    return Promise.resolve(findChanges(request, this.provisioningDelayMs(request.region)));
+  }
+
+  /** The Region controller: the Region CRD is this cloud's catalogue, and it applies `observe`. */
+  controllers(deps: ProviderControllerDeps): ProviderControllers {
+    return simulatedControllers(this, deps);
   }
 
   /**

@@ -99,6 +99,29 @@ export class ReservationOverlay {
     });
   }
 
+  /**
+   * The allocation accepted for this Instance (same incarnation) that the Instance does not show settled
+   * yet, with when it was accepted: the VM exists in the cloud though the Instance still says otherwise.
+   */
+  unsettledFor(
+    instance: DeepReadonly<Instance>,
+  ): { result: AllocationSuccess; reservedAt: Date } | undefined {
+    const reservation = this.reservations.get(instanceKey(instance));
+    if (!reservation || !sameIncarnation(reservation.uid, instance.metadata.uid)) return undefined;
+    if (isSettled(reservation, instance)) return undefined;
+    return { result: reservation.result, reservedAt: new Date(reservation.reservedAtMs) };
+  }
+
+  /** Reservations of Instances the list does not show at all, by `namespace/name`. */
+  unlisted(list: ListedInstances): { key: string; result: AllocationSuccess; reservedAt: Date }[] {
+    const found: { key: string; result: AllocationSuccess; reservedAt: Date }[] = [];
+    for (const [key, reservation] of this.reservations) {
+      if (list.get(key) !== undefined) continue;
+      found.push({ key, result: reservation.result, reservedAt: new Date(reservation.reservedAtMs) });
+    }
+    return found;
+  }
+
   release(instance: DeepReadonly<Instance>): void {
     this.reservations.delete(instanceKey(instance));
   }

@@ -316,8 +316,13 @@ describeCluster('capacity, faults, quotas and invalid specs on the real control 
         },
         release: (instance) => cloud.release(instance),
         provisioningDelayMs: (region) => cloud.provisioningDelayMs(region),
-        evictions: (request) => cloud.evictions(request),
+        get: (request) => cloud.get(request),
+        list: (request) => cloud.list(request),
+        restart: (instance, now) => cloud.restart(instance, now),
+        reimage: (instance, now) => cloud.reimage(instance, now),
+        observe: (request) => cloud.observe(request),
         pools: (request) => cloud.pools(request),
+        controllers: (deps) => cloud.controllers(deps),
       };
       onTestFinished(() => {
         open();

@@ -1,7 +1,7 @@
 // The simulated cloud's health probe: faults by name or zone, the seeded rate, finishing repairs.
 import { describe, expect, test } from 'vitest';
 import type { Instance } from '../../../src/api/index.ts';
-import { findHealthChanges, type HealthRequest } from '../../../src/cloud/index.ts';
+import { findHealthChanges, type HealthRequest } from '../../../src/cloud/simulated/health.ts';
 import { HOUR, MINUTE, T0, at, vm, vms } from './fixtures.ts';
 
 function request(instances: Instance[], over: Partial<HealthRequest> = {}): HealthRequest {

@@ -254,8 +254,7 @@ describe('SimulatedCloud: other calls', () => {
   it('reports evictions through the pure eviction rules', async () => {
     const cut = testRegion({ capacity: { Standard_D2s_v5: [{ zone: '1', regular: 3, spot: 0 }] } });
     const running = spot('a-0', { phase: 'Running' });
-    expect(await new SimulatedCloud().evictions({ region: cut, instances: [running], now: T0 })).toEqual([
-      expect.objectContaining({ name: 'a-0', reason: 'CapacityReduced' }),
-    ]);
+    const changes = await new SimulatedCloud().observe({ region: cut, instances: [running], now: T0 });
+    expect(changes.evictions).toEqual([expect.objectContaining({ name: 'a-0', reason: 'CapacityReduced' })]);
   });
 });

@@ -1,17 +1,15 @@
 // The Region controller keeps the simulated cloud's books and plays its weather: usage per pool and per
-// quota in status, and Spot evictions when capacity falls below usage, when the Spot price rises above a
-// VM's max price, or at the seeded random rate. An evicted VM with Delete goes; with Deallocate it stays,
-// Deallocated (still counted by its group, no compute cost).
+// quota in status, and what SimulatedCloud.observe reports: Spot evictions (capacity below usage, the Spot
+// price above a VM's max price, the seeded random rate) and health changes. An evicted VM with Delete goes;
+// with Deallocate it stays, Deallocated (still counted by its group, no compute cost).
 // A Region in use carries a finalizer, so deleting it waits until no Instance uses it any more (an Event
 // says why); an unused Region carries none and deletes at once.
-import { REGION_FINALIZER, type Instance, type Region } from '../api/index.ts';
-import {
-  computeRegionUsage,
-  type CloudProvider,
-  type EvictionNotice,
-  type RegionInstances,
-} from '../cloud/index.ts';
-import { groupOfInstance, type LifecycleMetrics } from '../metrics/index.ts';
+//
+// Why it lives here: the Region CRD is the simulated cloud's catalogue (capacity, quotas, prices, faults),
+// so its controller belongs to the simulation, which registers it through CloudProvider.controllers. A
+// real cloud keeps those books itself; the operator's controllers never depend on this one.
+import { REGION_FINALIZER, type Instance, type Region } from '../../api/index.ts';
+import { groupOfInstance, type LifecycleMetrics } from '../../metrics/index.ts';
 import {
   addFinalizer,
   computeConditions,
@@ -29,18 +27,22 @@ import {
   type ReconcileResult,
   type ResourceClient,
   type StatusWriter,
-} from '../runtime/index.ts';
-import type { EvictionLedger } from './eviction-ledger.ts';
-import { runHealthPass } from './instance-health.ts';
-import { asConditions } from './group-status.ts';
-import { phaseOf } from './instances.ts';
-import { checkRegion, describeErrors } from './region-spec.ts';
-import { Pacer } from './pacer.ts';
-import { INSTANCES, REGIONS } from './resources.ts';
+} from '../../runtime/index.ts';
+import { asConditions } from '../../controllers/group-status.ts';
+import { phaseOf } from '../../controllers/instances.ts';
+import { Pacer } from '../../controllers/pacer.ts';
+import { checkRegion, describeErrors } from '../../controllers/region-spec.ts';
+import { INSTANCES, REGIONS } from '../../controllers/resources.ts';
+import type { CloudProvider, EvictionNotice } from '../provider.ts';
+import type { EvictionRecorder } from '../provider-controllers.ts';
+import type { RegionInstances } from '../region-instances.ts';
+import { computeRegionUsage } from '../region-usage.ts';
+import { writeHealthChange } from './health-pass.ts';
 
 export interface RegionControllerDeps {
   client: Pick<ResourceClient, 'delete' | 'patch'>;
-  provider: CloudProvider;
+  /** The cloud whose changes this controller applies (`observe`). */
+  provider: Pick<CloudProvider, 'observe'>;
   regions: ReadonlyStore<Region>;
   instances: ReadonlyStore<Instance>;
   /** A region's Instances with the ledger's counts (see cloud/region-instances.ts). */
@@ -48,7 +50,7 @@ export interface RegionControllerDeps {
   statusWriter: StatusWriter;
   events: EventRecorder;
   metrics: LifecycleMetrics;
-  evictionLedger: EvictionLedger;
+  evictionLedger: EvictionRecorder;
   /** Whether a ComputeFleet keeps (`maintain`) its Spot capacity; undefined for other owners. */
   fleetMaintains: (namespace: string, name: string) => boolean | undefined;
   clock: Clock;
@@ -58,12 +60,10 @@ export interface RegionControllerDeps {
 const REGION_MIN_INTERVAL_MS = 1_000;
 /** While a Region's deletion waits for its Instances, the DeletionBlocked Event is repeated this often. */
 const BLOCKED_EVENT_PERIOD_MS = 60_000;
-/** With a random eviction rate, evictions are drawn this often. */
-const RANDOM_EVICTION_PERIOD_MS = 10_000;
 
 export class RegionReconciler {
   private readonly deps: RegionControllerDeps;
-  /** End of the previous eviction draw per region: random evictions are drawn for the time since. */
+  /** End of the previous observation per region: the seeded draws cover the time since. */
   private readonly lastEvaluated = new Map<string, Date>();
   /** When the DeletionBlocked Event was last recorded per region. */
   private readonly blockedNoted = new Map<string, number>();
@@ -106,21 +106,25 @@ export class RegionReconciler {
     const wait = this.pacer.delay(request.key, region.metadata.generation ?? 0);
     if (wait > 0) return { requeueAfterMs: wait };
     const now = new Date(this.deps.clock.now());
-    const lastEvaluatedAt = this.lastEvaluated.get(request.key);
-    const notices = await this.deps.provider.evictions({
+    const changes = await this.deps.provider.observe({
       region,
       instances: inRegion.list(),
       now,
-      lastEvaluatedAt,
+      lastEvaluatedAt: this.lastEvaluated.get(request.key),
     });
     this.lastEvaluated.set(request.key, now);
-    for (const notice of notices) {
+    for (const notice of changes.evictions) {
       const instance = inRegion.get(`${notice.namespace}/${notice.name}`);
       if (instance !== undefined && ['Running', 'Provisioning'].includes(phaseOf(instance)))
         await this.evict(instance, notice);
     }
-    if (notices.length > 0) context.logger.info({ evicted: notices.length }, 'Spot VMs evicted');
-    const healthRecheckMs = await runHealthPass(this.deps, region, inRegion.list(), now, lastEvaluatedAt);
+    if (changes.evictions.length > 0) {
+      context.logger.info({ evicted: changes.evictions.length }, 'Spot VMs evicted');
+    }
+    for (const change of changes.health) {
+      const instance = inRegion.get(`${change.namespace}/${change.name}`);
+      if (instance !== undefined) await writeHealthChange(this.deps, instance, change);
+    }
 
     const usage = computeRegionUsage(region.spec, inRegion);
     await this.deps.statusWriter.update(REGIONS, region, {
@@ -131,10 +135,7 @@ export class RegionReconciler {
         { generation: region.metadata.generation ?? 0, now },
       ),
     });
-    const evictionRecheckMs =
-      region.spec.simulation.spotEvictionRatePerHour > 0 ? RANDOM_EVICTION_PERIOD_MS : undefined;
-    const recheckMs = Math.min(evictionRecheckMs ?? Infinity, healthRecheckMs ?? Infinity);
-    return Number.isFinite(recheckMs) ? { requeueAfterMs: recheckMs } : {};
+    return changes.recheckAfterMs === undefined ? {} : { requeueAfterMs: changes.recheckAfterMs };
   };
 
   /**

@@ -1,0 +1,77 @@
+// The simulated cloud's Region controller applies what SimulatedCloud.observe reports: evictions (a
+// Deallocate VM keeps its Instance, Deallocated) and health changes go to the Instances, usage to the
+// Region's status, and it comes back when the cloud asks to be observed again.
+import { describe, expect, it } from 'vitest';
+import { REGION_FINALIZER, type Instance, type Region } from '../../../src/api/index.ts';
+import { LedgerCounts, SimulatedCloud } from '../../../src/cloud/index.ts';
+import { RegionReconciler } from '../../../src/cloud/simulated/region-controller.ts';
+import { REGION_INDEX } from '../../../src/controllers/instances.ts';
+import { INSTANCES, REGIONS } from '../../../src/controllers/resources.ts';
+import type { ReconcileContext } from '../../../src/runtime/index.ts';
+import { MemoryCluster } from '../controllers/support/memory-cluster.ts';
+import { HOUR, testRegion, vm, type RegionOverrides } from './fixtures.ts';
+
+function world(overrides: RegionOverrides) {
+  const cluster = new MemoryCluster();
+  const region = testRegion(overrides);
+  // In use already: the finalizer is there, so the reconcile only observes (MemoryCluster's merge patch
+  // would not keep the metadata a finalizer patch leaves out).
+  cluster.add(REGIONS, { ...region, metadata: { ...region.metadata, finalizers: [REGION_FINALIZER] } });
+  const launchedAt = new Date(cluster.clock.now() - HOUR);
+  cluster.add(INSTANCES, vm({ name: 's-0', priority: 'Spot', zone: '1', phase: 'Running', launchedAt }));
+  cluster.add(INSTANCES, vm({ name: 'r-0', zone: '2', phase: 'Running', launchedAt }));
+  const reconciler = new RegionReconciler({
+    client: cluster.client,
+    provider: new SimulatedCloud(),
+    regions: cluster.regions,
+    instances: cluster.instances,
+    regionInstances: (name) => {
+      const ledger = new LedgerCounts({
+        get: (key) => cluster.instances.get(key),
+        inRegion: (regionName) => cluster.instances.byIndex(REGION_INDEX, regionName),
+      });
+      for (const instance of cluster.instances.byIndex(REGION_INDEX, name)) ledger.set(instance);
+      return ledger.region(name);
+    },
+    statusWriter: cluster.statusWriter,
+    events: cluster.eventRecorder,
+    metrics: cluster.metrics.lifecycle,
+    evictionLedger: { record: () => undefined },
+    fleetMaintains: () => undefined,
+    clock: cluster.clock,
+  });
+  const context: ReconcileContext = {
+    logger: cluster.logger,
+    signal: new AbortController().signal,
+    retries: 0,
+  };
+  const reconcile = () => reconciler.reconcile({ key: 'testland', name: 'testland' }, context);
+  const status = (name: string) => (cluster.instances.get(`default/${name}`) as Instance | undefined)?.status;
+  const regionNow = () => cluster.regions.get('testland') as Region | undefined;
+  return { reconcile, status, region: regionNow };
+}
+
+describe('the simulated Region controller', () => {
+  it('deallocates evicted Spot VMs, writes health changes and the Region usage', async () => {
+    const { reconcile, status, region } = world({
+      capacity: { Standard_D2s_v5: [{ zone: '1', regular: 3, spot: 0 }] },
+      healthFaults: [{ zone: '2', reason: 'ZoneDegraded' }],
+    });
+    expect(await reconcile()).toEqual({});
+    expect(status('s-0')).toMatchObject({ phase: 'Deallocated', reason: 'CapacityReduced' });
+    expect(status('s-0')?.health).toBeUndefined();
+    expect(status('r-0')).toMatchObject({
+      phase: 'Running',
+      health: 'Unhealthy',
+      healthReason: 'ZoneDegraded',
+    });
+    // Both VMs still exist (a Deallocated one keeps its quota): usage counts them.
+    expect(region()?.status?.instances).toBe(2);
+    expect(region()?.status?.conditions?.[0]).toMatchObject({ type: 'Ready', status: 'True' });
+  });
+
+  it('comes back when the cloud asks to be observed again (a seeded rate)', async () => {
+    const { reconcile } = world({ spotEvictionRatePerHour: 0.01 });
+    expect(await reconcile()).toEqual({ requeueAfterMs: 10_000 });
+  });
+});
