@@ -17,7 +17,6 @@ import type { GroupSpec, Plan } from '../engine/index.ts';
 import type { LifecycleMetrics } from '../metrics/index.ts';
 import {
   eventSubjectOf,
-  formatTime,
   isAlreadyExists,
   isBeingDeleted,
   isNotFound,
@@ -587,17 +586,20 @@ export class GroupReconciler<S, M = Record<string, never>> {
     );
   }
 
-  /** Records a restart or reimage on each Instance; the cloud carries it out and reports it done. */
+  /**
+   * Has the cloud restart or reimage each VM and records the operation on its Instance (status.repair),
+   * where the cloud's observation reports it done.
+   */
   private async restartInstances(restarts: NonNullable<StepResult<S>['restarts']>, now: Date): Promise<void> {
+    const { provider } = this.deps;
     for (const { instance, action } of restarts) {
       const { observedGeneration: _generation, ...rest } = structuredClone(
         instance.status ?? {},
       ) as InstanceStatus;
+      const repair =
+        action === 'Restart' ? await provider.restart(instance, now) : await provider.reimage(instance, now);
       try {
-        await this.deps.statusWriter.update(INSTANCES, instance, {
-          ...rest,
-          repair: { action, requestedAt: formatTime(now) },
-        });
+        await this.deps.statusWriter.update(INSTANCES, instance, { ...rest, repair });
       } catch (error) {
         if (!isNotFound(error)) throw error;
       }
