@@ -109,4 +109,23 @@ describe('one reconcile of a ScaleSet', () => {
     expect(now.filter((i) => i.spec.protection.fromScaleIn)).toHaveLength(1);
     expect(now.map((i) => i.metadata.name)).not.toContain(guarded.metadata.name);
   });
+
+  test('a refused upgrade delete is decided again by the retry: the step remembers and announces only what was done', async () => {
+    const w = world({
+      capacity: 3,
+      upgradePolicy: { mode: 'Rolling', rollingUpgradePolicy: { maxBatchInstancePercent: 20 } },
+    });
+    await w.settle();
+    w.editSpec((spec) => {
+      spec['vmSize'] = 'Standard_D4s_v5';
+    });
+    w.cluster.failDeletes = 1;
+    await expect(w.step()).rejects.toThrow(/away/);
+    expect(w.reasons()).not.toContain('UpgradingInstances');
+    expect(w.live()).toHaveLength(3);
+    await w.step();
+    expect(w.reasons().filter((r) => r === 'UpgradingInstances')).toHaveLength(1);
+    expect(w.live().filter((i) => i.spec.vmSize === 'Standard_D2s_v5')).toHaveLength(2);
+    expect(w.group().status?.['upgrade']).toMatchObject({ currentBatch: 1, batchReplaced: 1 });
+  });
 });

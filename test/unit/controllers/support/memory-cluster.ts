@@ -62,6 +62,8 @@ export class MemoryCluster {
   readonly writes: string[] = [];
   readonly unavailable = new UnavailableOfferingsByRegion();
   readonly metrics = createMetrics();
+  /** The next this many deletes are refused (503), as by an API server that is away. */
+  failDeletes = 0;
   private revision = 0;
   private uid = 0;
 
@@ -162,6 +164,10 @@ export class MemoryCluster {
     },
     delete: (resource: ResourceType, ref: ObjectRef, options?: DeleteOptions): Promise<void> => {
       this.writes.push(`delete ${resource.plural} ${ref.name}`);
+      if (this.failDeletes > 0) {
+        this.failDeletes -= 1;
+        return Promise.reject(new KubeApiError(503, 'ServiceUnavailable', 'the API server is away'));
+      }
       const store = this.storeOf(resource);
       const found = store.get(this.key(ref));
       if (found === undefined)
