@@ -217,8 +217,10 @@ export class GroupReconciler<S, M = Record<string, never>> {
       repairing: false,
     };
     const outcome: StepOutcomes = { status: [], conditions: [], timers: [] };
+    const report = (planned: Planned, nextId: number, keepPrevious = false) =>
+      this.writeStatus(group, state.spec, region, planned, paused, nextId, context_, outcome, keepPrevious);
     /** The VMs the plan was made from: status counts them (deletes of later steps show next time). */
-    let planned: { plan: Plan; instances: readonly DeepReadonly<Instance>[] } | undefined;
+    let planned: Planned | undefined;
     let nextInstanceId: number | undefined;
     for (const step of this.steps.steps) {
       const result = await step.run({
@@ -253,17 +255,7 @@ export class GroupReconciler<S, M = Record<string, never>> {
           // A new generation is reported before the plan is acted on: creating or deleting a batch takes
           // seconds, and until status said otherwise `kubectl get` showed the previous generation's Ready
           // reason as current. The rest of the previous status is kept until the write below.
-          await this.writeStatus(
-            group,
-            state.spec,
-            region,
-            planned,
-            paused,
-            this.nextInstanceId(group, ownerValue),
-            context_,
-            outcome,
-            true,
-          );
+          await report(planned, this.nextInstanceId(group, ownerValue), true);
         }
         nextInstanceId = paused
           ? this.nextInstanceId(group, ownerValue)
@@ -284,16 +276,7 @@ export class GroupReconciler<S, M = Record<string, never>> {
       };
     }
     if (planned === undefined) throw new Error(`${this.adapter.kind} steps made no plan`);
-    await this.writeStatus(
-      group,
-      state.spec,
-      region,
-      planned,
-      paused,
-      nextInstanceId ?? this.nextInstanceId(group, ownerValue),
-      context_,
-      outcome,
-    );
+    await report(planned, nextInstanceId ?? this.nextInstanceId(group, ownerValue));
     const { plan, instances: owned } = planned;
     const waiting = owned.some((i) => phaseOf(i) !== 'Running' && phaseOf(i) !== 'Deallocated');
     // Unavailable pools expire; look again then, so capacity that came back is used.
@@ -480,7 +463,7 @@ export class GroupReconciler<S, M = Record<string, never>> {
     group: DeepReadonly<GroupObject>,
     spec: S,
     region: DeepReadonly<Region>,
-    planned: { plan: Plan; instances: readonly DeepReadonly<Instance>[] },
+    planned: Planned,
     paused: boolean,
     nextInstanceId: number,
     context: { generation: number; now: Date },
@@ -616,6 +599,12 @@ type Presence = 'present' | 'deleting' | 'absent';
 function presenceOf(instance: DeepReadonly<Instance> | undefined): Presence {
   if (instance === undefined) return 'absent';
   return isBeingDeleted(instance) ? 'deleting' : 'present';
+}
+
+/** A plan and the VMs it was made from. */
+interface Planned {
+  plan: Plan;
+  instances: readonly DeepReadonly<Instance>[];
 }
 
 /** What the steps asked for besides writes: status fields, condition updates, timers. */

@@ -9,7 +9,7 @@
 // so its controller belongs to the simulation, which registers it through CloudProvider.controllers. A
 // real cloud keeps those books itself; the operator's controllers never depend on this one.
 import { REGION_FINALIZER, type Instance, type Region } from '../../api/index.ts';
-import { groupOfInstance, type LifecycleMetrics } from '../../metrics/index.ts';
+import { groupOfInstance } from '../../metrics/index.ts';
 import {
   addFinalizer,
   computeConditions,
@@ -18,15 +18,11 @@ import {
   isBeingDeleted,
   isNotFound,
   removeFinalizer,
-  type Clock,
   type DeepReadonly,
-  type EventRecorder,
   type ReadonlyStore,
   type ReconcileContext,
   type ReconcileRequest,
   type ReconcileResult,
-  type ResourceClient,
-  type StatusWriter,
 } from '../../runtime/index.ts';
 import { asConditions } from '../../controllers/group-status.ts';
 import { phaseOf } from '../../controllers/instances.ts';
@@ -34,26 +30,19 @@ import { Pacer } from '../../controllers/pacer.ts';
 import { checkRegion, describeErrors } from '../../controllers/region-spec.ts';
 import { INSTANCES, REGIONS } from '../../controllers/resources.ts';
 import type { CloudProvider, EvictionNotice } from '../provider.ts';
-import type { EvictionRecorder } from '../provider-controllers.ts';
-import type { RegionInstances } from '../region-instances.ts';
+import type { ProviderControllerDeps } from '../provider-controllers.ts';
 import { computeRegionUsage } from '../region-usage.ts';
 import { writeHealthChange } from './health-pass.ts';
 
-export interface RegionControllerDeps {
-  client: Pick<ResourceClient, 'delete' | 'patch'>;
+/** What the operator hands the simulated cloud's controllers, with the caches' stores instead of reflectors. */
+export interface RegionControllerDeps extends Omit<
+  ProviderControllerDeps,
+  'regions' | 'instances' | 'controllerOptions'
+> {
   /** The cloud whose changes this controller applies (`observe`). */
   provider: Pick<CloudProvider, 'observe'>;
   regions: ReadonlyStore<Region>;
   instances: ReadonlyStore<Instance>;
-  /** A region's Instances with the ledger's counts (see cloud/region-instances.ts). */
-  regionInstances: (region: string) => RegionInstances;
-  statusWriter: StatusWriter;
-  events: EventRecorder;
-  metrics: LifecycleMetrics;
-  evictionLedger: EvictionRecorder;
-  /** Whether a ComputeFleet keeps (`maintain`) its Spot capacity; undefined for other owners. */
-  fleetMaintains: (namespace: string, name: string) => boolean | undefined;
-  clock: Clock;
 }
 
 /** A Region whose spec did not change is reconciled at most this often. */

@@ -3,9 +3,8 @@
 // Region's status, and it comes back when the cloud asks to be observed again.
 import { describe, expect, it } from 'vitest';
 import { REGION_FINALIZER, type Instance, type Region } from '../../../src/api/index.ts';
-import { LedgerCounts, SimulatedCloud } from '../../../src/cloud/index.ts';
+import { SimulatedCloud } from '../../../src/cloud/index.ts';
 import { RegionReconciler } from '../../../src/cloud/simulated/region-controller.ts';
-import { REGION_INDEX } from '../../../src/controllers/instances.ts';
 import { INSTANCES, REGIONS } from '../../../src/controllers/resources.ts';
 import type { ReconcileContext } from '../../../src/runtime/index.ts';
 import { MemoryCluster } from '../controllers/support/memory-cluster.ts';
@@ -25,14 +24,7 @@ function world(overrides: RegionOverrides) {
     provider: new SimulatedCloud(),
     regions: cluster.regions,
     instances: cluster.instances,
-    regionInstances: (name) => {
-      const ledger = new LedgerCounts({
-        get: (key) => cluster.instances.get(key),
-        inRegion: (regionName) => cluster.instances.byIndex(REGION_INDEX, regionName),
-      });
-      for (const instance of cluster.instances.byIndex(REGION_INDEX, name)) ledger.set(instance);
-      return ledger.region(name);
-    },
+    regionInstances: (region) => cluster.regionInstances(region),
     statusWriter: cluster.statusWriter,
     events: cluster.eventRecorder,
     metrics: cluster.metrics.lifecycle,

@@ -3,14 +3,12 @@
 import { describe, expect, it } from 'vitest';
 import type { Instance, ScaleSet } from '../../../src/api/index.ts';
 import {
-  LedgerCounts,
   SimulatedCloud,
   type CloudProvider,
   type ObservedVm,
   type VmRequest,
 } from '../../../src/cloud/index.ts';
 import { InstanceReconciler } from '../../../src/controllers/instance.ts';
-import { REGION_INDEX } from '../../../src/controllers/instances.ts';
 import { INSTANCES, REGIONS } from '../../../src/controllers/resources.ts';
 import { ObjectStore, type ReconcileContext } from '../../../src/runtime/index.ts';
 import { testRegion, vm } from '../cloud/fixtures.ts';
@@ -30,14 +28,7 @@ function world(provider: CloudProvider) {
     instances: cluster.instances,
     regions: cluster.regions,
     scaleSets: new ObjectStore<ScaleSet>(),
-    regionInstances: (region) => {
-      const ledger = new LedgerCounts({
-        get: (key) => cluster.instances.get(key),
-        inRegion: (name) => cluster.instances.byIndex(REGION_INDEX, name),
-      });
-      for (const instance of cluster.instances.byIndex(REGION_INDEX, region)) ledger.set(instance);
-      return ledger.region(region);
-    },
+    regionInstances: (region) => cluster.regionInstances(region),
     statusWriter: cluster.statusWriter,
     events: cluster.eventRecorder,
     metrics: cluster.metrics.lifecycle,

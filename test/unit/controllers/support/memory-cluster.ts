@@ -5,7 +5,12 @@
 // behaviour beyond that — the integration suite runs the real one.
 import pino from 'pino';
 import type { GalleryImage, Instance, Region } from '../../../../src/api/index.ts';
-import { LedgerCounts, SimulatedCloud, UnavailableOfferingsByRegion } from '../../../../src/cloud/index.ts';
+import {
+  LedgerCounts,
+  SimulatedCloud,
+  UnavailableOfferingsByRegion,
+  type RegionInstances,
+} from '../../../../src/cloud/index.ts';
 import type {
   GroupAdapter,
   GroupControllerDeps,
@@ -239,6 +244,16 @@ export class MemoryCluster {
 
   readonly statusWriter = new StatusWriter({ client: this.client, fieldManager: 'vmfleet' });
 
+  /** A region's Instances with the ledger's counts; the operator keeps it from the watch, here it is counted afresh. */
+  regionInstances(region: string): RegionInstances {
+    const ledger = new LedgerCounts({
+      get: (key) => this.instances.get(key),
+      inRegion: (name) => this.instances.byIndex(REGION_INDEX, name),
+    });
+    for (const instance of this.instances.byIndex(REGION_INDEX, region)) ledger.set(instance);
+    return ledger.region(region);
+  }
+
   /** What the operator hands the group reconciler and its steps, over this cluster. */
   readonly groupDeps: GroupControllerDeps & ScaleSetStepDeps = {
     client: this.client,
@@ -246,15 +261,7 @@ export class MemoryCluster {
     unavailable: this.unavailable,
     regions: this.regions,
     instances: this.instances,
-    regionInstances: (region) => {
-      // The operator keeps the ledger up to date from the Instance watch; here it is counted afresh.
-      const ledger = new LedgerCounts({
-        get: (key) => this.instances.get(key),
-        inRegion: (name) => this.instances.byIndex(REGION_INDEX, name),
-      });
-      for (const instance of this.instances.byIndex(REGION_INDEX, region)) ledger.set(instance);
-      return ledger.region(region);
-    },
+    regionInstances: (region) => this.regionInstances(region),
     statusWriter: this.statusWriter,
     events: this.eventRecorder,
     metrics: this.metrics.lifecycle,
