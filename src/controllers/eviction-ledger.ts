@@ -37,7 +37,7 @@ export class EvictionLedger {
   }
 
   /**
-   * The total for the status being computed now, given what the cached status says. Remembers which
+   * The total for this reconcile's plan and status, given what the cached status says. Remembers which
    * recorded evictions it carries, for `written`.
    */
   total(ownerKey: string, cached: number): number {
@@ -50,12 +50,6 @@ export class EvictionLedger {
     }
     entry.carried = new Set(this.counted(entry));
     return base(entry, cached) + entry.carried.size;
-  }
-
-  /** The total `total` would give, taking no note of it: for the plan, computed before the status. */
-  peek(ownerKey: string, cached: number): number {
-    const entry = this.entries.get(ownerKey);
-    return entry === undefined ? cached : base(entry, cached) + this.counted(entry).length;
   }
 
   /** After a status write that carried `total` (as computed by the last `total` call for this key). */

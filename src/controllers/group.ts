@@ -91,7 +91,7 @@ export interface GroupAdapter<S> {
   zones(spec: S): readonly string[];
   platformFaultDomainCount(spec: S): number;
   /** The engine's view of the spec, given the group's status (for counts it keeps there). */
-  groupSpec(spec: S, group: DeepReadonly<GroupObject>): GroupSpec;
+  groupSpec(spec: S, group: DeepReadonly<GroupObject>, placement?: PlacementHints): GroupSpec;
   /** The instance model new VMs of this priority get. */
   model(spec: S, priority: 'Regular' | 'Spot', groupSpec: GroupSpec): InstanceModel;
   /** The kind-specific status fields, merged over the common ones. */
@@ -102,9 +102,8 @@ export interface GroupAdapter<S> {
     plan: Plan;
     counts: PlacementCounts;
     region: DeepReadonly<Region>;
+    placement: PlacementHints;
   }): Record<string, unknown>;
-  /** Called after a status write carried `status` (not called when nothing changed). */
-  afterStatusWritten?(group: DeepReadonly<GroupObject>, status: Record<string, unknown>): void;
   /** The spec with `extra` VMs on top of its capacity (an upgrade's surge); kinds without surges omit it. */
   withSurge?(spec: S, extra: number): S;
 }
@@ -216,9 +215,9 @@ export class GroupReconciler<S, M = Record<string, never>> {
       placement: { surge: 0 },
       repairing: false,
     };
-    const outcome: StepOutcomes = { status: [], conditions: [], timers: [] };
+    const outcome: StepOutcomes = { status: [], conditions: [], timers: [], onStatusWritten: [] };
     const report = (planned: Planned, nextId: number, keepPrevious = false) =>
-      this.writeStatus(group, state.spec, region, planned, paused, nextId, context_, outcome, keepPrevious);
+      this.writeStatus(group, state, region, planned, paused, nextId, context_, outcome, keepPrevious);
     /** The VMs the plan was made from: status counts them (deletes of later steps show next time). */
     let planned: Planned | undefined;
     let nextInstanceId: number | undefined;
@@ -248,6 +247,7 @@ export class GroupReconciler<S, M = Record<string, never>> {
       if (result.status !== undefined) outcome.status.push(result.status);
       outcome.conditions.push(...(result.conditions ?? []));
       if (result.requeueAfterMs !== undefined) outcome.timers.push(result.requeueAfterMs);
+      if (result.onStatusWritten !== undefined) outcome.onStatusWritten.push(result.onStatusWritten);
       const toApply = result.plan;
       if (toApply !== undefined) {
         planned = { plan: toApply.plan, instances: state.instances };
@@ -461,7 +461,7 @@ export class GroupReconciler<S, M = Record<string, never>> {
 
   private async writeStatus(
     group: DeepReadonly<GroupObject>,
-    spec: S,
+    { spec, placement }: Pick<StepState<S>, 'spec' | 'placement'>,
     region: DeepReadonly<Region>,
     planned: Planned,
     paused: boolean,
@@ -500,7 +500,7 @@ export class GroupReconciler<S, M = Record<string, never>> {
       nextInstanceId,
       plan: planSummary(plan),
       unavailableOfferings: unavailable,
-      ...this.adapter.status({ spec, group, instances: owned, plan, counts, region }),
+      ...this.adapter.status({ spec, group, instances: owned, plan, counts, region, placement }),
       ...stepStatus,
       conditions: withStepConditions(
         groupConditions(
@@ -514,7 +514,7 @@ export class GroupReconciler<S, M = Record<string, never>> {
       ),
     };
     const result = await this.deps.statusWriter.update(this.adapter.resource, group, status);
-    if (result.written) this.adapter.afterStatusWritten?.(group, status);
+    if (result.written) for (const written of outcome.onStatusWritten) written(status);
   }
 
   private async refuse(
@@ -612,6 +612,7 @@ interface StepOutcomes {
   status: Record<string, unknown>[];
   conditions: ConditionUpdate[];
   timers: number[];
+  onStatusWritten: ((status: Record<string, unknown>) => void)[];
 }
 
 /** The common conditions with the steps' updates in place of the same types, new types after. */

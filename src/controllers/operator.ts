@@ -42,7 +42,7 @@ import { OWNER_INDEX, REGION_INDEX, ownerOf, regionOf } from './instances.ts';
 import { checkRegion } from './region-spec.ts';
 import { COMPUTEFLEETS, GALLERYIMAGES, INSTANCES, REGIONS, SCALESETS } from './resources.ts';
 import { scaleSetAdapter } from './scaleset.ts';
-import { placementOnly, scaleSetSteps } from './steps/index.ts';
+import { computeFleetSteps, scaleSetSteps } from './steps/index.ts';
 
 export const CONTROLLER_NAMES = ['scaleset', 'computefleet', 'instance', 'region', 'galleryimage'] as const;
 
@@ -253,11 +253,10 @@ export function createOperator(options: OperatorOptions): Operator {
         .byIndex(GALLERY_INDEX, `${image.metadata.namespace ?? ''}/${image.metadata.name}`)
         .map((group) => keyOf({ namespace: group.metadata.namespace, name: group.metadata.name })),
     );
-  const fleetAdapter = computeFleetAdapter(evictionLedger);
   addGroupController(
     'computefleet',
-    fleetAdapter,
-    placementOnly(fleetAdapter, common),
+    computeFleetAdapter,
+    computeFleetSteps(computeFleetAdapter, { ...common, evictionLedger }),
     groupReflectors[1] as Reflector<GroupObject>,
   );
 

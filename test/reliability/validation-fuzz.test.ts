@@ -19,7 +19,6 @@ import {
 } from '../../src/api/index.ts';
 import { computePools, toEngineRegion } from '../../src/cloud/index.ts';
 import { computeFleetAdapter } from '../../src/controllers/computefleet.ts';
-import { EvictionLedger } from '../../src/controllers/eviction-ledger.ts';
 import type { GroupAdapter } from '../../src/controllers/group.ts';
 import { checkRegion } from '../../src/controllers/region-spec.ts';
 import { scaleSetAdapter } from '../../src/controllers/scaleset.ts';
@@ -82,22 +81,12 @@ const cases = [
   {
     file: 'computefleet-mixed.yaml',
     run: (spec: unknown) =>
-      decide<ComputeFleetSpec>(
-        computeFleetAdapter(new EvictionLedger()),
-        (s) => normalizeComputeFleet(s),
-        spec,
-        EASTUS,
-      ),
+      decide<ComputeFleetSpec>(computeFleetAdapter, (s) => normalizeComputeFleet(s), spec, EASTUS),
   },
   {
     file: 'computefleet-vcpu.yaml',
     run: (spec: unknown) =>
-      decide<ComputeFleetSpec>(
-        computeFleetAdapter(new EvictionLedger()),
-        (s) => normalizeComputeFleet(s),
-        spec,
-        EASTUS,
-      ),
+      decide<ComputeFleetSpec>(computeFleetAdapter, (s) => normalizeComputeFleet(s), spec, EASTUS),
   },
 ];
 

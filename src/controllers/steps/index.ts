@@ -1,5 +1,6 @@
 // The steps of each group kind, in the order they run.
-import type { GalleryImage, ScaleSetSpec } from '../../api/index.ts';
+import type { ComputeFleetSpec, GalleryImage, ScaleSetSpec } from '../../api/index.ts';
+import type { EvictionLedger } from '../eviction-ledger.ts';
 import type { EventRecorder, ReadonlyStore } from '../../runtime/index.ts';
 import type { GroupAdapter, GroupSteps } from '../group.ts';
 import { autoscaleStep } from './autoscale.ts';
@@ -8,6 +9,7 @@ import { placeStep, type PlaceStepDeps } from './place.ts';
 import { rebalanceStep } from './rebalance.ts';
 import { repairStep } from './repair.ts';
 import { seedScaleSetMemory, type ScaleSetMemory } from './scaleset-memory.ts';
+import { spotEvictionsStep } from './spot-evictions.ts';
 import { upgradeStep } from './upgrade.ts';
 
 export interface ScaleSetStepDeps extends PlaceStepDeps {
@@ -37,9 +39,15 @@ export function scaleSetSteps(
   };
 }
 
-/** A ComputeFleet only places (its Spot bookkeeping is in its adapter's status). */
-export function placementOnly<S>(adapter: GroupAdapter<S>, deps: PlaceStepDeps): GroupSteps<S, object> {
-  return { steps: [placeStep<S, object>(adapter, deps)], seed: () => ({}) };
+/** A ComputeFleet counts the Spot capacity evictions took, then places. */
+export function computeFleetSteps(
+  adapter: GroupAdapter<ComputeFleetSpec>,
+  deps: PlaceStepDeps & { evictionLedger: EvictionLedger },
+): GroupSteps<ComputeFleetSpec, object> {
+  return {
+    steps: [spotEvictionsStep(deps.evictionLedger), placeStep<ComputeFleetSpec, object>(adapter, deps)],
+    seed: () => ({}),
+  };
 }
 
 export type { ScaleSetMemory } from './scaleset-memory.ts';

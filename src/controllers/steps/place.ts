@@ -62,7 +62,7 @@ async function makePlan<S, M>(
     instances: deps.regionInstances(regionName),
     now: input.now,
   });
-  const groupSpec = adapter.groupSpec(spec, input.group);
+  const groupSpec = adapter.groupSpec(spec, input.group, input.state.placement);
   return planPlacement({
     spec:
       moveSurge > 0 && groupSpec.kind === 'ScaleSet'

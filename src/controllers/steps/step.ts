@@ -13,7 +13,7 @@ import type { GroupObject } from '../group.ts';
 
 export type EventSubject = Parameters<EventRecorder['record']>[0];
 
-export type StepName = 'autoscale' | 'image' | 'upgrade' | 'place' | 'repair' | 'rebalance';
+export type StepName = 'autoscale' | 'image' | 'upgrade' | 'evictions' | 'place' | 'repair' | 'rebalance';
 
 /** How the placement step is shaped by the steps before it. */
 export interface PlacementHints {
@@ -26,6 +26,11 @@ export interface PlacementHints {
    * are created protected, and `created` is told how many were.
    */
   protection?: { owed: number; created(count: number): void } | undefined;
+  /**
+   * ComputeFleet without `maintain`: Spot capacity units lost to evictions that deleted VMs, counted
+   * beyond what status shows yet; the engine aims at the Spot target minus it, and status carries it.
+   */
+  lostToEviction?: number | undefined;
 }
 
 /** What the steps so far left for the next one. */
@@ -101,6 +106,8 @@ export interface StepResult<S> {
    * effect only then, so a failed write is decided and sent again by the retry.
    */
   commit?: (() => void) | undefined;
+  /** Called after a status write that carried `status` (not when nothing changed). */
+  onStatusWritten?: ((status: Record<string, unknown>) => void) | undefined;
   /** A timer of this step's (a pause, a grace period, a schedule change): look again then. */
   requeueAfterMs?: number | undefined;
 }

@@ -19,7 +19,6 @@ import type { Instance, Region } from '../../../src/api/index.ts';
 import { checkRegion } from '../../../src/controllers/region-spec.ts';
 import { REGIONS } from '../../../src/controllers/resources.ts';
 import { computeFleetAdapter } from '../../../src/controllers/computefleet.ts';
-import { EvictionLedger } from '../../../src/controllers/eviction-ledger.ts';
 import type { GroupAdapter } from '../../../src/controllers/group.ts';
 import { scaleSetAdapter } from '../../../src/controllers/scaleset.ts';
 import { isInvalid, KubeApiError } from '../../../src/runtime/index.ts';
@@ -309,7 +308,7 @@ export function operatorVerdict(
 ): 'valid' | 'refused' {
   return kind === 'ScaleSet'
     ? verdictWith(scaleSetAdapter, spec, regions)
-    : verdictWith(computeFleetAdapter(new EvictionLedger()), spec, regions);
+    : verdictWith(computeFleetAdapter, spec, regions);
 }
 
 interface Baseline {

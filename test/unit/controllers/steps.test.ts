@@ -25,6 +25,8 @@ import { repairStep } from '../../../src/controllers/steps/repair.ts';
 import { seedScaleSetMemory, type ScaleSetMemory } from '../../../src/controllers/steps/scaleset-memory.ts';
 import type { GroupStep, StepInput, StepState } from '../../../src/controllers/steps/step.ts';
 import { upgradeStep } from '../../../src/controllers/steps/upgrade.ts';
+import { spotEvictionsStep } from '../../../src/controllers/steps/spot-evictions.ts';
+import { EvictionLedger } from '../../../src/controllers/eviction-ledger.ts';
 import { normalizeScaleSet } from '../../../src/engine/normalize.ts';
 import { ObjectStore, type EventBody } from '../../../src/runtime/index.ts';
 
@@ -388,5 +390,33 @@ describe('rebalance step', () => {
     expect(h.input.memory.rebalance.undo?.event).toBe('ZoneRebalanceAbandoned');
     expect(result.requeueAfterMs).toBeGreaterThan(0);
     expect(h.events.map((e) => e.reason)).toEqual(['ZoneRebalanceAbandoned']);
+  });
+});
+
+describe('evictions step (ComputeFleet)', () => {
+  const fleet = (lost: number): GroupObject => ({
+    apiVersion: 'compute.vmfleet.io/v1alpha1',
+    kind: 'ComputeFleet',
+    metadata: { name: 'batch', namespace: 'team', uid: 'uid-batch', generation: 1 },
+    spec: {},
+    status: { spot: { lostToEviction: lost } },
+  });
+
+  test.each([
+    { case: 'nothing recorded: what status says', cached: 2, evicted: [], lost: 2 },
+    { case: 'recorded evictions on top of status', cached: 2, evicted: ['batch-7', 'batch-9'], lost: 4 },
+  ])('$case', async ({ cached, evicted, lost }) => {
+    const ledger = new EvictionLedger();
+    for (const name of evicted) ledger.record('team/batch', `team/${name}`);
+    const group = fleet(cached);
+    const result = await spotEvictionsStep(ledger).run({
+      ...harness(specOf({ capacity: 1 }), []).input,
+      group,
+    } as unknown as Parameters<ReturnType<typeof spotEvictionsStep>['run']>[0]);
+    expect(result.placement?.lostToEviction).toBe(lost);
+    // Once a status write carried the total, the cache showing the old status does not count it twice.
+    result.onStatusWritten?.({ spot: { lostToEviction: lost } });
+    expect(ledger.total('team/batch', cached)).toBe(lost);
+    expect(ledger.total('team/batch', lost)).toBe(lost);
   });
 });
