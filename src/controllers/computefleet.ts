@@ -10,7 +10,7 @@ import {
 } from '../api/index.ts';
 import { normalizeComputeFleet } from '../engine/normalize.ts';
 import type { DeepReadonly } from '../runtime/index.ts';
-import type { GroupAdapter, GroupObject } from './group.ts';
+import { specCheckOf, type GroupAdapter, type GroupObject } from './group.ts';
 import { phaseOf } from './instances.ts';
 import { COMPUTEFLEETS } from './resources.ts';
 
@@ -23,12 +23,7 @@ export function cachedLostToEviction(group: DeepReadonly<GroupObject>): number {
 export const computeFleetAdapter: GroupAdapter<ComputeFleetSpecType> = {
   kind: 'ComputeFleet',
   resource: COMPUTEFLEETS,
-  parse(spec) {
-    const parsed = parseWith(ComputeFleetSpec, spec);
-    return parsed.ok
-      ? { ok: true, spec: parsed.value }
-      : { ok: false, errors: parsed.errors.map((e) => ({ ...e, field: `spec.${e.field}` })) };
-  },
+  parse: (spec) => specCheckOf(parseWith(ComputeFleetSpec, spec)),
   regionName: (spec) => spec.region,
   validate: (spec, region) => validateComputeFleet(spec, region.spec, region.metadata.name),
   paused: (spec) => spec.paused,

@@ -9,6 +9,7 @@ import type {
   Instance,
   InstanceStatus,
   ObjectMeta,
+  ParseResult,
   Region,
   UnavailableOffering,
 } from '../api/index.ts';
@@ -77,6 +78,13 @@ export interface GroupObject {
 }
 
 export type SpecCheck<S> = { ok: true; spec: S } | { ok: false; errors: FieldError[] };
+
+/** A group's spec parsed with its zod schema, each error's field named from `spec.` as kubectl shows it. */
+export function specCheckOf<S>(parsed: ParseResult<S>): SpecCheck<S> {
+  return parsed.ok
+    ? { ok: true, spec: parsed.value }
+    : { ok: false, errors: parsed.errors.map((e) => ({ ...e, field: `spec.${e.field}` })) };
+}
 
 /** What differs between a ScaleSet and a ComputeFleet. */
 export interface GroupAdapter<S> {

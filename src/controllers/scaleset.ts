@@ -10,18 +10,13 @@ import {
 } from '../api/index.ts';
 import { normalizeScaleSet } from '../engine/normalize.ts';
 import { countByPriority } from './instances.ts';
-import type { GroupAdapter } from './group.ts';
+import { specCheckOf, type GroupAdapter } from './group.ts';
 import { SCALESETS } from './resources.ts';
 
 export const scaleSetAdapter: GroupAdapter<ScaleSetSpecType> = {
   kind: 'ScaleSet',
   resource: SCALESETS,
-  parse(spec) {
-    const parsed = parseWith(ScaleSetSpec, spec);
-    return parsed.ok
-      ? { ok: true, spec: parsed.value }
-      : { ok: false, errors: parsed.errors.map((e) => ({ ...e, field: `spec.${e.field}` })) };
-  },
+  parse: (spec) => specCheckOf(parseWith(ScaleSetSpec, spec)),
   regionName: (spec) => spec.region,
   validate: (spec, region) => validateScaleSet(spec, region.spec, region.metadata.name),
   paused: (spec) => spec.paused,
