@@ -18,7 +18,7 @@ describePlane('load', () => {
     });
     progress(JSON.stringify(result));
     expect(result.churnOperations.scale + result.churnOperations.spotCapacity).toBeGreaterThanOrEqual(20);
-    expect(result.reconcile.errors).toBe(0);
+    expect(result.reconcile.errors, result.reconcile.failures.join('\n')).toBe(0);
     // The Spot cuts really evicted.
     expect(result.evictions).toBeGreaterThan(0);
     expect(result.reconcile.count).toBeGreaterThan(2_000);

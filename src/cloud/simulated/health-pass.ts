@@ -3,7 +3,13 @@
 // The simulated cloud's health lives in the Instances themselves (it has no VMs of its own), so these
 // writes are what the next observation reads back.
 import type { Instance, InstanceStatus } from '../../api/index.ts';
-import { formatTime, type DeepReadonly, type EventRecorder, type StatusWriter } from '../../runtime/index.ts';
+import {
+  formatTime,
+  isNotFound,
+  type DeepReadonly,
+  type EventRecorder,
+  type StatusWriter,
+} from '../../runtime/index.ts';
 import { INSTANCES } from '../../controllers/resources.ts';
 import type { HealthChange } from '../provider.ts';
 
@@ -32,7 +38,13 @@ export async function writeHealthChange(
     healthReason: change.reason,
     healthChangedAt: formatTime(change.at),
   };
-  await deps.statusWriter.update(INSTANCES, instance, status);
+  try {
+    await deps.statusWriter.update(INSTANCES, instance, status);
+  } catch (error) {
+    // Deleted and released since the cache showed it: no VM left to report on.
+    if (isNotFound(error)) return;
+    throw error;
+  }
   const owner = instance.metadata.ownerReferences?.find((ref) => ref.controller === true);
   if (owner === undefined) return;
   deps.events.record(

@@ -197,13 +197,19 @@ export class RegionReconciler {
       }
     } else {
       const { observedGeneration: _ignored, ...status } = instance.status ?? {};
-      await this.deps.statusWriter.update(INSTANCES, instance, {
-        ...structuredClone(status),
-        phase: 'Deallocated',
-        reason: notice.reason,
-        message: notice.message,
-        evictedAt: formatTime(notice.at),
-      });
+      try {
+        await this.deps.statusWriter.update(INSTANCES, instance, {
+          ...structuredClone(status),
+          phase: 'Deallocated',
+          reason: notice.reason,
+          message: notice.message,
+          evictedAt: formatTime(notice.at),
+        });
+      } catch (error) {
+        // Scaled in and released since the cache showed it: there is nothing left to evict.
+        if (isNotFound(error)) return;
+        throw error;
+      }
     }
     if (group !== undefined) this.deps.metrics.instanceTerminated(group, instance.spec.priority, 'eviction');
     const owner = instance.metadata.ownerReferences?.find((ref) => ref.controller === true);

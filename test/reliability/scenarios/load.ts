@@ -25,7 +25,7 @@ import {
   type GroupRef,
 } from '../lib/fleet.ts';
 import { buckets, max, parsePrometheus, quantile, sum, type Sample } from '../lib/metrics.ts';
-import type { OperatorProcess } from '../lib/operator-process.ts';
+import { logLines, type OperatorProcess } from '../lib/operator-process.ts';
 import { withScenario, type Scenario, type CommonOptions } from '../lib/scenario.ts';
 import { deploymentNodeOptions } from '../../support/deployment.ts';
 
@@ -49,7 +49,14 @@ export interface LoadResult {
   /** End of the churn → consistent. */
   settleMs: number;
   evictions: number;
-  reconcile: { count: number; p50Ms: number; p99Ms: number; errors: number };
+  reconcile: {
+    count: number;
+    p50Ms: number;
+    p99Ms: number;
+    errors: number;
+    /** The first failed reconciles as the operator logged them (controller, key, error), to explain `errors`. */
+    failures: string[];
+  };
   /** Group controllers alone (their reconciles plan and write). */
   groupReconcile: { p50Ms: number; p99Ms: number };
   maxQueueDepth: { total: number; byController: Record<string, number> };
@@ -177,6 +184,7 @@ export async function runLoadScenario(options: LoadOptions): Promise<LoadResult>
           p50Ms: quantile(0.5, all) * 1000,
           p99Ms: quantile(0.99, all) * 1000,
           errors: sum(final, 'controller_runtime_reconcile_errors_total'),
+          failures: failedReconciles(await operator.output()),
         },
         groupReconcile: { p50Ms: quantile(0.5, groupsOnly) * 1000, p99Ms: quantile(0.99, groupsOnly) * 1000 },
         maxQueueDepth: sampler.maxDepth(),
@@ -188,6 +196,16 @@ export async function runLoadScenario(options: LoadOptions): Promise<LoadResult>
       await sampler.stop();
     }
   });
+}
+
+function failedReconciles(output: string): string[] {
+  return logLines(output)
+    .filter((line) => line.msg === 'reconcile failed; retrying with backoff')
+    .slice(0, 5)
+    .map((line) => {
+      const err = line['err'] as { message?: unknown } | undefined;
+      return `${String(line['controller'])} ${String(line['key'])}: ${String(err?.message)}`;
+    });
 }
 
 function mergeBuckets(a: Map<number, number>, b: Map<number, number>): Map<number, number> {

@@ -10,21 +10,23 @@ import type { ReconcileContext } from '../../../src/runtime/index.ts';
 import { MemoryCluster } from '../controllers/support/memory-cluster.ts';
 import { HOUR, testRegion, vm, type RegionOverrides } from './fixtures.ts';
 
-function world(overrides: RegionOverrides) {
+/** `gone`: the VMs are deleted and released on the server, while the controller's cache still shows them. */
+function world(overrides: RegionOverrides, gone = false) {
   const cluster = new MemoryCluster();
+  const cache = gone ? new MemoryCluster() : cluster;
   const region = testRegion(overrides);
   // In use already: the finalizer is there, so the reconcile only observes (MemoryCluster's merge patch
   // would not keep the metadata a finalizer patch leaves out).
   cluster.add(REGIONS, { ...region, metadata: { ...region.metadata, finalizers: [REGION_FINALIZER] } });
   const launchedAt = new Date(cluster.clock.now() - HOUR);
-  cluster.add(INSTANCES, vm({ name: 's-0', priority: 'Spot', zone: '1', phase: 'Running', launchedAt }));
-  cluster.add(INSTANCES, vm({ name: 'r-0', zone: '2', phase: 'Running', launchedAt }));
+  cache.add(INSTANCES, vm({ name: 's-0', priority: 'Spot', zone: '1', phase: 'Running', launchedAt }));
+  cache.add(INSTANCES, vm({ name: 'r-0', zone: '2', phase: 'Running', launchedAt }));
   const reconciler = new RegionReconciler({
     client: cluster.client,
     provider: new SimulatedCloud(),
     regions: cluster.regions,
-    instances: cluster.instances,
-    regionInstances: (region) => cluster.regionInstances(region),
+    instances: cache.instances,
+    regionInstances: (region) => cache.regionInstances(region),
     statusWriter: cluster.statusWriter,
     events: cluster.eventRecorder,
     metrics: cluster.metrics.lifecycle,
@@ -40,7 +42,7 @@ function world(overrides: RegionOverrides) {
   const reconcile = () => reconciler.reconcile({ key: 'testland', name: 'testland' }, context);
   const status = (name: string) => (cluster.instances.get(`default/${name}`) as Instance | undefined)?.status;
   const regionNow = () => cluster.regions.get('testland') as Region | undefined;
-  return { reconcile, status, region: regionNow };
+  return { reconcile, status, region: regionNow, events: () => cluster.events.map((e) => e.reason) };
 }
 
 describe('the simulated Region controller', () => {
@@ -60,6 +62,19 @@ describe('the simulated Region controller', () => {
     // Both VMs still exist (a Deallocated one keeps its quota): usage counts them.
     expect(region()?.status?.instances).toBe(2);
     expect(region()?.status?.conditions?.[0]).toMatchObject({ type: 'Ready', status: 'True' });
+  });
+
+  it('skips a VM deleted and released since the cache showed it: no error, no eviction or health Event', async () => {
+    const { reconcile, events } = world(
+      {
+        capacity: { Standard_D2s_v5: [{ zone: '1', regular: 3, spot: 0 }] },
+        healthFaults: [{ zone: '2', reason: 'ZoneDegraded' }],
+      },
+      true,
+    );
+    expect(await reconcile()).toEqual({});
+    expect(events()).not.toContain('SpotEvicted');
+    expect(events()).not.toContain('InstanceUnhealthy');
   });
 
   it('comes back when the cloud asks to be observed again (a seeded rate)', async () => {
