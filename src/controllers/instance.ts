@@ -17,6 +17,7 @@ import {
   formatTime,
   hasFinalizer,
   isBeingDeleted,
+  isConflict,
   isNotFound,
   removeFinalizer,
   type Clock,
@@ -50,6 +51,8 @@ export interface InstanceControllerDeps {
 
 /** How often a Deallocated VM with restore enabled retries while capacity is short. */
 const RESTORE_RETRY_MS = 15_000;
+/** After the finalizer write met a newer Instance, look again this soon. */
+const FINALIZER_RETRY_MS = 200;
 /** How often a VM whose Region is missing looks again. */
 const REGION_MISSING_RETRY_MS = 10_000;
 /** How often a Provisioning VM is looked at when the provider cannot say when it will run. */
@@ -74,7 +77,7 @@ export class InstanceReconciler {
     if (isBeingDeleted(instance)) {
       if (hasFinalizer(instance, INSTANCE_FINALIZER)) {
         await this.deps.provider.release(instance);
-        await this.removeFinalizer(instance);
+        if (!(await this.removeFinalizer(instance))) return { requeueAfterMs: FINALIZER_RETRY_MS };
         context.logger.debug('VM released');
       }
       return {};
@@ -95,12 +98,17 @@ export class InstanceReconciler {
     }
   };
 
-  private async removeFinalizer(instance: DeepReadonly<Instance>): Promise<void> {
+  /** False when the Instance changed since the cache read it (409): the release is done, the write waits. */
+  private async removeFinalizer(instance: DeepReadonly<Instance>): Promise<boolean> {
     try {
       await removeFinalizer(this.deps.client, INSTANCES, instance, INSTANCE_FINALIZER);
     } catch (error) {
+      // A label edit or a status write since our cache read it: the resourceVersion guard refused the write.
+      // Not an error; the newer Instance is on its way through the watch.
+      if (isConflict(error)) return false;
       if (!isNotFound(error)) throw error;
     }
+    return true;
   }
 
   private async allocate(

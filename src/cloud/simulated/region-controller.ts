@@ -16,6 +16,7 @@ import {
   formatTime,
   hasFinalizer,
   isBeingDeleted,
+  isConflict,
   isNotFound,
   removeFinalizer,
   type DeepReadonly,
@@ -45,6 +46,8 @@ export interface RegionControllerDeps extends Omit<
   instances: ReadonlyStore<Instance>;
 }
 
+/** After a finalizer write met a newer Region, look again this soon (the watch brings the newer one). */
+const FINALIZER_RETRY_MS = 200;
 /** A Region whose spec did not change is reconciled at most this often. */
 const REGION_MIN_INTERVAL_MS = 1_000;
 /** While a Region's deletion waits for its Instances, the DeletionBlocked Event is repeated this often. */
@@ -78,7 +81,9 @@ export class RegionReconciler {
     // Before the spec check: an invalid Region in use must not be deletable either. Every Instance event
     // of the region comes here (before the pacing below), so the count is the index's size, not a list.
     const inRegion = this.deps.regionInstances(region.metadata.name);
-    if (!(await this.guardDeletion(region, inRegion.size()))) return {};
+    const guard = await this.guardDeletion(region, inRegion.size());
+    if (guard === 'retry') return { requeueAfterMs: FINALIZER_RETRY_MS };
+    if (guard === 'done') return {};
     const check = checkRegion(region);
     if (!check.ok) {
       // Server-side apply cannot write the status of an object that does not match its schema either:
@@ -131,20 +136,25 @@ export class RegionReconciler {
    * Keeps the in-use finalizer on while `inUse` Instances reference the Region and takes it off when none
    * does. A Region being deleted that is still in use keeps serving its VMs (evictions, usage), and an
    * Event says what the deletion waits for; every Instance change of the Region reconciles it again, so
-   * the finalizer goes as soon as the last VM has. Returns false when there is nothing more to do: the
-   * Region is going away.
+   * the finalizer goes as soon as the last VM has. Returns `done` when there is nothing more to do (the
+   * Region is going away), `retry` when the finalizer write met a newer Region.
    */
-  private async guardDeletion(region: DeepReadonly<Region>, inUse: number): Promise<boolean> {
+  private async guardDeletion(
+    region: DeepReadonly<Region>,
+    inUse: number,
+  ): Promise<'serve' | 'done' | 'retry'> {
     const deleting = isBeingDeleted(region);
     if (inUse === 0) {
-      if (hasFinalizer(region, REGION_FINALIZER)) await this.patchFinalizer(region, 'remove');
-      return !deleting;
+      if (hasFinalizer(region, REGION_FINALIZER) && !(await this.patchFinalizer(region, 'remove')))
+        return 'retry';
+      return deleting ? 'done' : 'serve';
     }
     // The API server refuses new finalizers on an object being deleted; only a Region in use before its
     // deletion began is held back.
     if (!deleting) {
-      if (!hasFinalizer(region, REGION_FINALIZER)) await this.patchFinalizer(region, 'add');
-      return true;
+      if (!hasFinalizer(region, REGION_FINALIZER) && !(await this.patchFinalizer(region, 'add')))
+        return 'retry';
+      return 'serve';
     }
     const now = this.deps.clock.now();
     const last = this.blockedNoted.get(region.metadata.name);
@@ -165,17 +175,22 @@ export class RegionReconciler {
         },
       );
     }
-    return true;
+    return 'serve';
   }
 
-  private async patchFinalizer(region: DeepReadonly<Region>, change: 'add' | 'remove'): Promise<void> {
+  /** Writes the finalizer change; false when the Region changed since the cache read it (409). */
+  private async patchFinalizer(region: DeepReadonly<Region>, change: 'add' | 'remove'): Promise<boolean> {
     try {
       if (change === 'add') await addFinalizer(this.deps.client, REGIONS, region, REGION_FINALIZER);
       else await removeFinalizer(this.deps.client, REGIONS, region, REGION_FINALIZER);
     } catch (error) {
-      // Gone meanwhile: nothing left to guard.
+      // Someone changed the Region since our cache read it (a spec edit, our own status write not seen
+      // yet), and the write's resourceVersion guard refused it: not an error, the newer Region is on its
+      // way through the watch. Gone meanwhile: nothing left to guard.
+      if (isConflict(error)) return false;
       if (!isNotFound(error)) throw error;
     }
+    return true;
   }
 
   private async evict(instance: DeepReadonly<Instance>, notice: EvictionNotice): Promise<void> {

@@ -2,6 +2,7 @@
 // when the provider expects it to run: the timing the simulated cloud's provisioningDelay gave before.
 import { describe, expect, it } from 'vitest';
 import type { Instance, ScaleSet } from '../../../src/api/index.ts';
+import { INSTANCE_FINALIZER } from '../../../src/api/index.ts';
 import {
   SimulatedCloud,
   type CloudProvider,
@@ -10,19 +11,24 @@ import {
 } from '../../../src/cloud/index.ts';
 import { InstanceReconciler } from '../../../src/controllers/instance.ts';
 import { INSTANCES, REGIONS } from '../../../src/controllers/resources.ts';
-import { ObjectStore, type ReconcileContext } from '../../../src/runtime/index.ts';
+import { KubeApiError, ObjectStore, type ReconcileContext } from '../../../src/runtime/index.ts';
 import { testRegion, vm } from '../cloud/fixtures.ts';
 import { MemoryCluster } from './support/memory-cluster.ts';
 
 const SECOND = 1_000;
 
-function world(provider: CloudProvider) {
+function world(provider: CloudProvider, options: { conflicts?: boolean } = {}) {
   const cluster = new MemoryCluster();
   cluster.add(REGIONS, testRegion()); // VMs boot in 5 s
   const launched = vm({ name: 'a-0', phase: 'Provisioning', launchedAt: new Date(cluster.clock.now()) });
+  launched.metadata.finalizers = [INSTANCE_FINALIZER];
   cluster.add(INSTANCES, launched);
   const reconciler = new InstanceReconciler({
-    client: cluster.client,
+    // `conflicts`: every guarded patch meets a newer Instance (409), as during concurrent label edits.
+    client:
+      options.conflicts === true
+        ? { patch: () => Promise.reject(new KubeApiError(409, 'Conflict', 'the object has been modified')) }
+        : cluster.client,
     provider,
     unavailable: cluster.unavailable,
     instances: cluster.instances,
@@ -90,5 +96,14 @@ describe('InstanceReconciler: Provisioning → Running', () => {
       expect(await reconcile()).toEqual({ requeueAfterMs: 10 * SECOND });
       expect(phase()).toBe('Provisioning');
     }
+  });
+});
+
+describe('InstanceReconciler: deletion', () => {
+  it('a finalizer write that meets a newer Instance is retried soon, not a reconcile error', async () => {
+    const { cluster, reconcile } = world(new SimulatedCloud(), { conflicts: true });
+    await cluster.client.delete(INSTANCES, { namespace: 'default', name: 'a-0' });
+    expect(cluster.instances.get('default/a-0')?.metadata.deletionTimestamp).toBeDefined();
+    expect(await reconcile()).toEqual({ requeueAfterMs: 200 });
   });
 });
