@@ -2,12 +2,11 @@
 // upgrade step judges VMs against it and new VMs get it. A missing image or version refuses the reconcile
 // like an invalid spec (nothing is deleted). A replicated version lets only so many VMs provision at once:
 // the placement is limited to that, and status.image says so (with an ImageThrottled Event).
-import type { GalleryImage, ImageStatus, ScaleSetSpec } from '../../api/index.ts';
+import type { GalleryImage, ImageStatus, Instance, ScaleSetSpec } from '../../api/index.ts';
 import type { Plan } from '../../engine/index.ts';
 import type { DeepReadonly, EventRecorder, ReadonlyStore } from '../../runtime/index.ts';
 import { resolveImage, throttlePlan } from '../gallery.ts';
 import { phaseOf } from '../instances.ts';
-import type { Instance } from '../../api/index.ts';
 import type { ScaleSetMemory } from './scaleset-memory.ts';
 import type { GroupStep, StepResult } from './step.ts';
 

@@ -123,7 +123,6 @@ function rebalance(
   const availableZones = placeableZones(spec, input.region, plan?.unavailable ?? []);
   let phase: 'Balanced' | 'Moving' | 'Blocked' | 'Waiting';
   let recheckMs: number | undefined;
-  let result: StepResult<ScaleSetSpec> = {};
   const base = {
     zones: spec.zones,
     availableZones,
@@ -142,14 +141,17 @@ function rebalance(
     } else if (decision.kind === 'finish') {
       const victim = owned.find((i) => i.metadata.name === decision.victim);
       const message = `moved one VM from zone ${decision.move.fromZone} to zone ${decision.move.toZone}`;
-      phase = 'Moving';
-      result = {
+      const done: RebalanceMemory = {
+        ...m,
+        moved: m.moved + 1,
+        lastMoveAt: formatTime(input.now),
+        message,
+        inFlight: undefined,
+      };
+      return {
         deletes: victim === undefined ? undefined : { victims: [{ instance: victim, reason: 'rebalance' }] },
         commit: () => {
-          m.moved += 1;
-          m.lastMoveAt = formatTime(input.now);
-          m.message = message;
-          m.inFlight = undefined;
+          Object.assign(m, done);
           events.record(input.subject, {
             type: 'Normal',
             reason: 'ZoneRebalanced',
@@ -157,19 +159,8 @@ function rebalance(
             note: `${message} (deleted ${decision.victim})`,
           });
         },
-      };
-      // Status shows the move as done: the delete is sent before status is written.
-      return {
-        ...result,
-        status: {
-          rebalance: rebalanceStatus(phase, {
-            ...m,
-            moved: m.moved + 1,
-            lastMoveAt: formatTime(input.now),
-            message,
-            inFlight: undefined,
-          }),
-        },
+        // Status shows the move as done: the delete is sent before status is written.
+        status: { rebalance: rebalanceStatus('Moving', done) },
       };
     } else {
       abandon(events, input.subject, m, nowMs, decision.kind === 'abandon' ? decision.message : 'move ended');
@@ -208,7 +199,7 @@ function rebalance(
       m.message = undefined;
     }
   }
-  return { ...result, status: { rebalance: rebalanceStatus(phase, m) }, requeueAfterMs: recheckMs };
+  return { status: { rebalance: rebalanceStatus(phase, m) }, requeueAfterMs: recheckMs };
 }
 
 function rebalanceStatus(
